@@ -3,6 +3,7 @@
 // Usage: npm test [-- <path substring> ...]   to run only matching test files.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres, createPool, withDatabase, type RunningPostgres } from '../src/registry/database.ts';
@@ -22,6 +23,17 @@ function findTests(dir: string, out: string[] = []): string[] {
   return out;
 }
 
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const port = (srv.address() as net.AddressInfo).port;
+      srv.close(() => resolve(port));
+    });
+    srv.on('error', reject);
+  });
+}
+
 async function main() {
   const t0 = Date.now();
   if (!filters.length) {
@@ -30,14 +42,16 @@ async function main() {
     if (tsc.status !== 0) { console.log('0 passed, 1 failed'); process.exit(1); }
   }
   let server: RunningPostgres | undefined;
+  let cleanup = () => {};
   let adminUrl = process.env.DATABASE_URL;
   if (!adminUrl) {
-    console.log('> starting embedded PostgreSQL for tests in .test-pg');
-    server = await startEmbeddedPostgres({
-      dataDir: path.join(root, '.test-pg'),
-      port: Number(process.env.IIS_TEST_PG_PORT || 54339),
-      ephemeral: true,
-    });
+    // A cluster of its own per run (own directory, free port), so runs side by side never collide.
+    const dataDir = path.join(root, '.test-pg', `run-${process.pid}`);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    const port = process.env.IIS_TEST_PG_PORT ? Number(process.env.IIS_TEST_PG_PORT) : await freePort();
+    console.log(`> starting embedded PostgreSQL for tests in ${path.relative(root, dataDir)} on port ${port}`);
+    server = await startEmbeddedPostgres({ dataDir, port, ephemeral: true });
+    cleanup = () => fs.rmSync(dataDir, { recursive: true, force: true });
     adminUrl = server.adminUrl;
   }
   const template = 'iis_test_template';
@@ -74,6 +88,7 @@ async function main() {
     child.on('close', (c) => resolve(c ?? 1));
   });
   if (server) await server.stop();
+  cleanup();
   console.log(`(${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   if (code !== 0 && fail === 0) fail = 1;
   console.log(`tests: ${pass} passed, ${fail} failed`);
