@@ -293,8 +293,13 @@ function readVaccination(msg: Er7Message, orc: Er7Segment | undefined, rxa: Er7S
   v.historical = !!src && src !== '00';
   const ac = readClinician(msg, msg.reps(rxa, 10)[0]);
   if (ac) v.administeringClinician = ac;
-  const fac = msg.get(rxa, 11, 1, 4) || msg.get(rxa, 11, 1, 1);
+  // RXA-11.4 is an HD: name & id. Keep the name, else the id.
+  const facName = msg.get(rxa, 11, 1, 4, 1);
+  const fac = facName || msg.get(rxa, 11, 1, 4, 2) || msg.get(rxa, 11, 1, 1);
   if (fac) v.administeringFacility = fac;
+  if (!facName && !v.historical && msg.get(rxa, 20) !== 'RE' && msg.get(rxa, 20) !== 'NA') {
+    f.add('vaccination.administeringFacility.missing', 'I', `Administering facility name (RXA-11.4) is missing for an administered dose${fac ? ` (only '${fac}' was sent)` : ''}`, scope, loc(rxa, 11, 1, 4), '101');
+  }
   const lot = msg.get(rxa, 15);
   if (lot) v.lotNumber = lot;
   const exp = msg.get(rxa, 16);
@@ -380,6 +385,8 @@ export function checkHeader(msg: Er7Message, expected: { type: string; event: st
       ok = false;
     }
   }
+  if (!msg.get(msh, 4)) f.add('message.sendingFacility.missing', 'W', 'Sending facility (MSH-4) is missing', MESSAGE, loc(msh, 4), '101');
+  if (expected.type === 'VXU' && !msg.get(msh, 22)) f.add('message.responsibleOrg.missing', 'I', 'Responsible sending organization (MSH-22) is missing', MESSAGE, loc(msh, 22), '101');
   const when = msg.get(msh, 7);
   if (!when) f.add('message.dateTime.missing', 'W', 'Message date/time (MSH-7) is missing', MESSAGE, loc(msh, 7), '101');
   else if (hl7Date(when).error) f.add('message.dateTime.invalid', 'W', `Message date/time (MSH-7) is invalid: ${hl7Date(when).error}`, MESSAGE, loc(msh, 7), '102', '2');
