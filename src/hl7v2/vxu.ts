@@ -395,7 +395,8 @@ export function checkHeader(msg: Er7Message, expected: { type: string; event: st
 
 /** Whether findings include a message-level problem that calls for AR (unsupported type/event/processing id/version). */
 export function isRejectedMessage(findings: Finding[]): boolean {
-  return findings.some((f) => f.scope.kind === 'message' && f.severity === 'E' && ['200', '201', '202', '203', '207'].includes(f.hl7ErrorCode));
+  // Every message-scope error is about the envelope (type, event, processing id, version, header): reject it all.
+  return findings.some((f) => f.scope.kind === 'message' && f.severity === 'E');
 }
 
 /** Map a parsed VXU to the canonical submission. Never throws: anything wrong becomes a finding. */

@@ -1,0 +1,64 @@
+// One call for transports: VXU text in -> canonical submission, all findings (structure + quality), ACK code
+// and ACK text out. Pure (no I/O, `now`/`today` given). Never throws.
+import type { CanonicalSubmission, Finding, IsoDate } from '../pipeline/canonical.ts';
+import type { CodeSets } from '../codes/codesets.ts';
+import { checkSubmission } from '../quality/rules.ts';
+import { Er7Message, Er7ParseError, parseEr7 } from './er7.ts';
+import { type Channel, type VxuOptions, vxuToSubmission } from './vxu.ts';
+import { type AckCode, buildAck, decideAckCode } from './ack.ts';
+
+export interface ProcessVxuOptions extends VxuOptions {
+  channel: Channel;
+  codes: CodeSets;
+  today: IsoDate;
+  now: Date;
+  /** MSH-10 of the ACK. */
+  ackControlId: string;
+  receivingApplication?: string;
+  receivingFacility?: string;
+  /** Largest message accepted (characters); larger ones get AR. Default 1 MB. */
+  maxLength?: number;
+}
+
+export interface ProcessVxuResult {
+  request?: Er7Message;
+  /** Absent when the message was rejected as a whole (AR). */
+  submission?: CanonicalSubmission;
+  findings: Finding[];
+  ackCode: AckCode;
+  ack: string;
+}
+
+export function processVxuText(text: string, o: ProcessVxuOptions): ProcessVxuResult {
+  const ackOf = (request: Er7Message | undefined, findings: Finding[], ackCode: AckCode) =>
+    buildAck({ request, ackCode, findings, controlId: o.ackControlId, now: o.now, receivingApplication: o.receivingApplication, receivingFacility: o.receivingFacility });
+  const reject = (message: string, request?: Er7Message): ProcessVxuResult => {
+    const findings: Finding[] = [{ code: 'message.unparseable', severity: 'E', hl7ErrorCode: '100', message, scope: { kind: 'message' } }];
+    return { request, findings, ackCode: 'AR', ack: ackOf(request, findings, 'AR') };
+  };
+  try {
+    if (typeof text !== 'string' || text.trim() === '') return reject('Empty message: expected an HL7 v2 VXU starting with MSH');
+    if (text.length > (o.maxLength ?? 1_000_000)) return reject(`Message is ${text.length} characters long, more than the ${o.maxLength ?? 1_000_000} accepted`);
+    let msg: Er7Message;
+    try {
+      msg = parseEr7(text);
+    } catch (e) {
+      if (e instanceof Er7ParseError) return reject(e.message);
+      throw e;
+    }
+    const { submission, findings } = vxuToSubmission(msg, o.channel, o);
+    const messageLevel = findings.some((f) => f.scope.kind === 'message' && f.severity === 'E');
+    const all = messageLevel ? findings : [...findings, ...checkSubmission(submission, { today: o.today, codes: o.codes })];
+    const ackCode = decideAckCode(all);
+    return { request: msg, submission: ackCode === 'AR' ? undefined : submission, findings: all, ackCode, ack: ackOf(msg, all, ackCode) };
+  } catch (e) {
+    const findings: Finding[] = [{ code: 'message.processing.error', severity: 'E', hl7ErrorCode: '207', message: `Internal error: ${(e as Error).message}`, scope: { kind: 'message' } }];
+    let ack: string;
+    try {
+      ack = ackOf(undefined, findings, 'AR');
+    } catch {
+      ack = 'MSH|^~\\&|IIS||||||ACK^V04^ACK|' + o.ackControlId + '|P|2.5.1\rMSA|AR|\r';
+    }
+    return { findings, ackCode: 'AR', ack };
+  }
+}
