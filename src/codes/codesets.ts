@@ -147,7 +147,11 @@ export class CodeSets {
 function yyyymmdd(v: unknown): IsoDate | undefined {
   const s = v === undefined || v === null ? '' : String(v).trim();
   const m = /^(\d{4})(\d{2})(\d{2})$/.exec(s);
-  return m ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
+  if (!m || +m[2] < 1 || +m[2] > 12) return undefined;
+  // The codebase has a few impossible days (e.g. 20170360): clamp to the month's last day.
+  const last = new Date(Date.UTC(+m[1], +m[2], 0)).getUTCDate();
+  const day = Math.min(Math.max(+m[3], 1), last);
+  return `${m[1]}-${m[2]}-${String(day).padStart(2, '0')}`;
 }
 
 function arr<T>(v: T | T[] | undefined): T[] {
@@ -281,4 +285,24 @@ export function codeSetsFromRows(rows: Iterable<Partial<CodeValueRow> & { code_s
     out.add(e);
   }
   return out;
+}
+
+/** SQL + parameters that upsert a chunk of rows into `code_value` (run it in chunks of ~1000 rows). */
+export function codeValueUpsert(rows: CodeValueRow[]): { text: string; values: unknown[] } {
+  return {
+    text: `INSERT INTO code_value (code_set, code, label, status, use_date, not_before, not_after, detail)
+           SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::date[], $6::date[], $7::date[], $8::jsonb[])
+           ON CONFLICT (code_set, code) DO UPDATE SET label = EXCLUDED.label, status = EXCLUDED.status, use_date = EXCLUDED.use_date,
+             not_before = EXCLUDED.not_before, not_after = EXCLUDED.not_after, detail = EXCLUDED.detail`,
+    values: [
+      rows.map((r) => r.code_set),
+      rows.map((r) => r.code),
+      rows.map((r) => r.label),
+      rows.map((r) => r.status),
+      rows.map((r) => r.use_date),
+      rows.map((r) => r.not_before),
+      rows.map((r) => r.not_after),
+      rows.map((r) => (r.detail ? JSON.stringify(r.detail) : null)),
+    ],
+  };
 }
