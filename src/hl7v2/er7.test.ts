@@ -98,3 +98,13 @@ test('hl7Date validates calendar dates and rejects partial ones', () => {
   assert.ok(hl7Date('20201301').error);
   assert.deepEqual(hl7Date(''), {});
 });
+
+test('decodeHl7 honours MSH-18 and falls back from invalid UTF-8 to windows-1252', async () => {
+  const { decodeHl7 } = await import('./er7.ts');
+  const utf8 = new TextEncoder().encode('MSH|^~\\&|A\rPID|1||X||Garc\u00eda^Jos\u00e9');
+  assert.equal(parseEr7(decodeHl7(utf8)).get('PID', 5, 1, 2), 'Jos\u00e9');
+  const latin = Uint8Array.from(Buffer.from('MSH|^~\\&|A|||||||||||||||8859/1\rPID|1||X||Garc\xeda^Jos\xe9', 'latin1'));
+  assert.equal(parseEr7(decodeHl7(latin)).get('PID', 5, 1, 1), 'Garc\u00eda');
+  const undeclared = Uint8Array.from(Buffer.from('MSH|^~\\&|A\rPID|1||X||M\xfcller^Jos\xe9', 'latin1'));
+  assert.equal(parseEr7(decodeHl7(undeclared)).get('PID', 5, 1, 1), 'M\u00fcller');
+});

@@ -363,3 +363,33 @@ export function hl7Timestamp(now: Date): string {
 export function isoToHl7Date(d: string | undefined): string {
   return d ? d.replace(/-/g, '').slice(0, 8) : '';
 }
+
+/**
+ * Decode message bytes (MLLP, HTTP body) to text. MSH-18 names the character set: ISO 8859 sets are decoded as
+ * such; otherwise UTF-8 is tried strictly and, when the bytes are not valid UTF-8 (senders often omit MSH-18
+ * and send Windows-1252), decoded as windows-1252 rather than replacing characters.
+ */
+export function decodeHl7(bytes: Uint8Array): string {
+  const head = new TextDecoder('latin1').decode(bytes.subarray(0, 2048));
+  const mshAt = head.indexOf('MSH');
+  let charset = '';
+  if (mshAt >= 0) {
+    const fs = head[mshAt + 3];
+    const end = head.slice(mshAt).search(/[\r\n]/);
+    const line = head.slice(mshAt, end < 0 ? undefined : mshAt + end);
+    if (fs) charset = (line.split(fs)[17] ?? '').split(head[mshAt + 4] ?? '^')[0].trim().toUpperCase();
+  }
+  const latin = /^8859\/(\d+)$/.exec(charset);
+  if (latin) {
+    try {
+      return new TextDecoder(`iso-8859-${latin[1]}`).decode(bytes);
+    } catch {
+      return new TextDecoder('latin1').decode(bytes);
+    }
+  }
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    return new TextDecoder('windows-1252').decode(bytes);
+  }
+}

@@ -196,6 +196,8 @@ export function readPatient(msg: Er7Message, pid: Er7Segment, f: FindingList): P
   return p;
 }
 
+const VALUE_TYPES = new Set(['CE', 'CWE', 'NM', 'ST', 'DT', 'TS', 'DTM', 'TX', 'ID', 'FT', 'SN', 'CNE', 'IS']);
+
 const OBS_KIND: Record<string, ObservationRecord['kind']> = {
   '59784-9': 'immunity', // disease with presumed immunity
   '75505-8': 'immunity', // serological evidence of immunity
@@ -220,6 +222,11 @@ function readObx(msg: Er7Message, obx: Er7Segment, f: FindingList, scope: Findin
     f.add('observation.identifier.missing', 'W', 'Observation identifier (OBX-3) is missing; observation ignored', scope, loc(obx, 3), '101', '6');
     return undefined;
   }
+  const vt0 = msg.get(obx, 2);
+  if (!vt0) f.add('observation.valueType.missing', 'W', `Observation ${identifier}: value type (OBX-2) is missing`, scope, loc(obx, 2), '101');
+  else if (!VALUE_TYPES.has(vt0)) f.add('observation.valueType.invalid', 'W', `Observation ${identifier}: value type '${vt0}' (OBX-2) is not in HL7 table 0125`, scope, loc(obx, 2), '103', '5');
+  if (!msg.get(obx, 4)) f.add('observation.subId.missing', 'I', `Observation ${identifier}: sub-id (OBX-4) is missing; observations cannot be grouped`, scope, loc(obx, 4), '101');
+  if (!msg.get(obx, 5)) f.add('observation.value.missing', 'W', `Observation ${identifier}: value (OBX-5) is missing`, scope, loc(obx, 5), '101', '6');
   const o: ObservationRecord = { kind: OBS_KIND[identifier] ?? 'other', identifier };
   const cs = msg.get(obx, 3, 1, 3);
   if (cs) o.codeSystem = cs;
@@ -244,6 +251,13 @@ function readObx(msg: Er7Message, obx: Er7Segment, f: FindingList, scope: Findin
 function readVaccination(msg: Er7Message, orc: Er7Segment | undefined, rxa: Er7Segment, rxr: Er7Segment | undefined, obxs: Er7Segment[], index: number, f: FindingList, patientObs: ObservationRecord[], opts: VxuOptions): VaccinationRecord {
   const scope: FindingScope = { kind: 'vaccination', index };
   const v: VaccinationRecord = { historical: false, vis: [], observations: [] };
+  if (!orc) f.add('vaccination.orc.missing', 'W', 'RXA is not preceded by its ORC segment (required in IG 1.5)', scope, loc(rxa), '100');
+  else {
+    const oc = msg.get(orc, 1);
+    if (!oc) f.add('vaccination.orderControl.missing', 'W', 'Order control (ORC-1) is missing; RE expected', scope, loc(orc, 1), '101');
+    else if (oc !== 'RE') f.add('vaccination.orderControl.invalid', 'W', `Order control '${oc}' (ORC-1) is not RE`, scope, loc(orc, 1), '103', '4');
+    if (!msg.get(orc, 3)) f.add('vaccination.fillerOrderNumber.missing', 'W', 'Filler order number (ORC-3) is missing: later updates or deletes of this dose cannot be matched', scope, loc(orc, 3), '101');
+  }
   if (orc) {
     const id = msg.get(orc, 3) || msg.get(orc, 2);
     if (id) v.senderId = id;
@@ -252,6 +266,7 @@ function readVaccination(msg: Er7Message, orc: Er7Segment | undefined, rxa: Er7S
     const oc = readClinician(msg, msg.reps(orc, 12)[0]);
     if (oc) v.orderingClinician = oc;
   }
+  if (msg.get(rxa, 1) !== '0' || msg.get(rxa, 2) !== '1') f.add('vaccination.subIdCounter.invalid', 'I', `RXA-1/RXA-2 should be 0 and 1 (got '${msg.get(rxa, 1)}' and '${msg.get(rxa, 2)}')`, scope, loc(rxa, 1), '102', '4');
   const raw3 = msg.get(rxa, 3);
   if (raw3) {
     const d = hl7Date(raw3);
@@ -317,6 +332,7 @@ function readVaccination(msg: Er7Message, orc: Er7Segment | undefined, rxa: Er7S
   const act = msg.get(rxa, 21);
   if (act) v.actionCode = act;
   if (rxr) {
+    if (!msg.get(rxr, 1)) f.add('vaccination.route.missing', 'W', 'Route (RXR-1) is missing in the RXR segment', scope, loc(rxr, 1), '101');
     const route = msg.get(rxr, 1);
     if (route) v.route = route;
     const site = msg.get(rxr, 2);
@@ -419,6 +435,12 @@ export function vxuToSubmission(msg: Er7Message, channel: Channel, opts: VxuOpti
     const type = [msg.get(msh, 9, 1, 1), msg.get(msh, 9, 1, 2), msg.get(msh, 9, 1, 3)].filter(Boolean).join('^');
     if (type) submission.messageType = type;
     const profile = msg.get(msh, 21);
+    if (!profile) f.add('message.profile.missing', 'W', 'Message profile (MSH-21) is missing; Z22 assumed', MESSAGE, loc(msh, 21), '101');
+    else if (profile !== 'Z22') f.add('message.profile.unexpected', 'W', `Message profile '${profile}' (MSH-21) is not Z22; processed as Z22`, MESSAGE, loc(msh, 21), '103', '5');
+    for (const [field, name] of [[15, 'Accept'], [16, 'Application']] as const) {
+      const v = msg.get(msh, field);
+      if (v && !['AL', 'NE', 'ER', 'SU'].includes(v)) f.add('message.ackType.invalid', 'W', `${name} acknowledgment type '${v}' (MSH-${field}) is not AL, NE, ER or SU`, MESSAGE, loc(msh, field), '103', '5');
+    }
     if (profile) submission.profile = profile;
     const ctl = msg.get(msh, 10);
     if (ctl) submission.controlId = ctl;
