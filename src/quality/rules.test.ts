@@ -14,7 +14,7 @@ function dose(v: Partial<VaccinationRecord> = {}): VaccinationRecord {
   return {
     administeredDate: '2026-11-01', cvx: '20', mvx: 'SKB', lotNumber: 'AB123', expirationDate: '2027-06-30', amount: 0.5, amountUnit: 'mL',
     informationSource: '00', historical: false, actionCode: 'A', completionStatus: 'CP', route: 'C28161', site: 'LT', fundingEligibility: 'V02',
-    vis: [], observations: [], ...v,
+    vis: [{ cvx: '107', published: '2024-08-06', presented: '2026-11-01' }], observations: [], ...v,
   };
 }
 
@@ -125,4 +125,20 @@ test('amounts, lots, codes of administered doses; refusals; action codes', () =>
 test('message date in the future is reported and not used as a reference', () => {
   const s = sub({}, [dose()], '20270101');
   assert.ok(codesOf(s).includes('message.dateTime.inFuture'));
+});
+
+test('VIS, funding source and observation codes', () => {
+  assert.ok(codesOf(sub({}, [dose({ vis: [] })])).includes('vaccination.vis.missing'));
+  assert.ok(codesOf(sub({}, [dose({ vis: [{ document: '123' }] })])).includes('vaccination.vis.documentUnrecognized'));
+  assert.ok(!codesOf(sub({}, [dose({ vis: [{ document: '253088698300002811180321' }] })])).includes('vaccination.vis.documentUnrecognized'));
+  assert.ok(codesOf(sub({}, [dose({ vis: [{ cvx: '107', published: '2026-01-01', presented: '2025-12-01' }] })])).includes('vaccination.vis.presentedBeforePublished'));
+  assert.ok(codesOf(sub({}, [dose({ vis: [{ cvx: '107', presented: '2026-11-02' }] })])).includes('vaccination.vis.presentedAfterAdministration'));
+  assert.ok(codesOf(sub({}, [dose({ fundingSource: 'PHC70', fundingEligibility: 'V02' })])).includes('vaccination.fundingSource.unexpectedForEligibility'));
+  assert.ok(!codesOf(sub({}, [dose({ fundingSource: 'VXC1', fundingEligibility: 'V02' })])).includes('vaccination.fundingSource.unexpectedForEligibility'));
+  const imm = (code: string) => ({ kind: 'immunity' as const, identifier: '59784-9', code });
+  assert.ok(codesOf(sub({}, [dose({ observations: [imm('12345')] })])).includes('observation.immunity.unrecognized'));
+  assert.ok(!codesOf(sub({}, [dose({ observations: [imm('38907003')] })])).includes('observation.immunity.unrecognized'));
+  const s = sub();
+  s.observations.push({ kind: 'contraindication', identifier: '30945-0', code: 'NOPE' });
+  assert.equal(find(s, 'observation.contraindication.unrecognized')?.scope.kind, 'patient');
 });

@@ -1,7 +1,7 @@
 // Data-quality rules on a canonical submission (MQE-style detections). Pure: `today` and code sets are parameters.
 // Severity follows the MQE defaults (mqe-detections.txt) except where rejecting would lose good data for a
 // formality (noted at the rule): an E finding rejects only the item in its scope, a W accepts it.
-import type { CanonicalSubmission, Finding, FindingScope, IsoDate, PatientRecord, VaccinationRecord } from '../pipeline/canonical.ts';
+import type { CanonicalSubmission, Finding, FindingScope, IsoDate, ObservationRecord, PatientRecord, VaccinationRecord } from '../pipeline/canonical.ts';
 import { CODE_SET, type CodeSets } from '../codes/codesets.ts';
 import { FIPS_STATE } from './fips.ts';
 
@@ -82,6 +82,15 @@ export const DETECTIONS: Record<string, { mqe?: string; severity: Finding['sever
   'vaccination.route.unrecognized': { mqe: 'MQE0278', severity: 'W', text: 'Route is unrecognized' },
   'vaccination.site.unrecognized': { mqe: 'MQE0284', severity: 'W', text: 'Site is unrecognized' },
   'vaccination.fundingEligibility.unrecognized': { mqe: 'MQE0229', severity: 'W', text: 'Funding eligibility is unrecognized' },
+  'vaccination.fundingSource.unrecognized': { mqe: 'MQE0587', severity: 'I', text: 'Funding source is unrecognized' },
+  'vaccination.fundingSource.unexpectedForEligibility': { mqe: 'MQE0596', severity: 'W', text: 'Funding source is unexpected for the funding eligibility' },
+  'vaccination.vis.missing': { mqe: 'MQE0542', severity: 'I', text: 'No VIS reported for an administered dose' },
+  'vaccination.vis.documentUnrecognized': { mqe: 'MQE0501', severity: 'I', text: 'VIS document type is unrecognized' },
+  'vaccination.vis.publishedInFuture': { mqe: 'MQE0536', severity: 'I', text: 'VIS published date is in the future' },
+  'vaccination.vis.presentedBeforePublished': { mqe: 'MQE0540', severity: 'I', text: 'VIS presented before it was published' },
+  'vaccination.vis.presentedAfterAdministration': { mqe: 'MQE0541', severity: 'I', text: 'VIS presented after the vaccination' },
+  'observation.immunity.unrecognized': { mqe: 'MQE0607', severity: 'W', text: 'Immunity code is unrecognized' },
+  'observation.contraindication.unrecognized': { severity: 'W', text: 'Contraindication code is unrecognized' },
   'vaccination.fundingEligibility.missing': { mqe: 'MQE0228', severity: 'I', text: 'Funding eligibility is missing for an administered dose' },
 };
 
@@ -277,9 +286,34 @@ function checkVaccination(v: VaccinationRecord, i: number, p: PatientRecord, ctx
   } else if (v.refusalReason) {
     o.add('vaccination.refusal.unexpectedField', `Refusal reason (RXA-18) '${v.refusalReason}' is sent but the completion status (RXA-20) is not RE`, scope, `${rxa}^18`, '102', '3');
   }
+  if (v.fundingSource && c.has(CODE_SET.fundingSource)) {
+    const fs = c.get(CODE_SET.fundingSource, v.fundingSource);
+    if (!fs) o.add('vaccination.fundingSource.unrecognized', `Funding source '${v.fundingSource}' (OBX 30963-3) is not recognized`, scope, `${rxa}^1`, '103', '5');
+    else {
+      const allowed = fs.links[CODE_SET.funding];
+      if (allowed && v.fundingEligibility && !allowed.includes(v.fundingEligibility))
+        o.add('vaccination.fundingSource.unexpectedForEligibility', `Funding source '${v.fundingSource}' is unexpected for funding eligibility '${v.fundingEligibility}'`, scope, `${rxa}^1`, '102', '3');
+    }
+  }
+  if (administered && v.vis.length === 0) o.add('vaccination.vis.missing', 'No Vaccine Information Statement (OBX 69764-9 or 30956-7) is reported for an administered dose', scope, `${rxa}^1`, '101', '6');
+  for (const vis of v.vis) {
+    if (vis.document && c.has(CODE_SET.visDoc) && !c.get(CODE_SET.visDoc, vis.document)) o.add('vaccination.vis.documentUnrecognized', `VIS document '${vis.document}' (OBX 69764-9) is not a known VIS barcode`, scope, `${rxa}^1`, '103', '5');
+    if (vis.published && vis.published > ctx.today) o.add('vaccination.vis.publishedInFuture', `VIS published date ${vis.published} (OBX 29768-9) is in the future`, scope, `${rxa}^1`, '102', '1');
+    if (vis.published && vis.presented && vis.presented < vis.published) o.add('vaccination.vis.presentedBeforePublished', `VIS presented on ${vis.presented}, before its publication on ${vis.published}`, scope, `${rxa}^1`, '102', '1');
+    if (vis.presented && d && vis.presented > d) o.add('vaccination.vis.presentedAfterAdministration', `VIS presented on ${vis.presented}, after the vaccination on ${d}`, scope, `${rxa}^1`, '102', '1');
+  }
+  for (const ob of v.observations) checkObservation(ob, scope, `${rxa}^1`, c, o);
   if (v.route && c.has(CODE_SET.route) && !c.get(CODE_SET.route, v.route)) o.add('vaccination.route.unrecognized', `Route '${v.route}' (RXR-1) is not recognized`, scope, `RXR^${i + 1}^1`, '103', '5');
   if (v.site && c.has(CODE_SET.site) && !c.get(CODE_SET.site, v.site)) o.add('vaccination.site.unrecognized', `Site '${v.site}' (RXR-2) is not recognized`, scope, `RXR^${i + 1}^2`, '103', '5');
   if (v.fundingEligibility && c.has(CODE_SET.funding) && !c.get(CODE_SET.funding, v.fundingEligibility)) o.add('vaccination.fundingEligibility.unrecognized', `Funding eligibility '${v.fundingEligibility}' (OBX-5 of 64994-7) is not recognized`, scope, `${rxa}^1`, '103', '5');
+}
+
+function checkObservation(ob: ObservationRecord, scope: FindingScope, location: string, c: CodeSets, o: Out): void {
+  if (!ob.code) return;
+  if (ob.identifier === '59784-9' && c.has(CODE_SET.immunity) && !c.get(CODE_SET.immunity, ob.code))
+    o.add('observation.immunity.unrecognized', `Immunity code '${ob.code}' (OBX-5 of 59784-9) is not a recognized evidence-of-immunity SNOMED code`, scope, location, '103', '5');
+  if (ob.kind === 'contraindication' && c.has(CODE_SET.contraindication) && !c.get(CODE_SET.contraindication, ob.code))
+    o.add('observation.contraindication.unrecognized', `Contraindication code '${ob.code}' (OBX-5 of ${ob.identifier}) is not recognized`, scope, location, '103', '5');
 }
 
 /** Run every data-quality rule on a submission. */
@@ -291,5 +325,8 @@ export function checkSubmission(sub: CanonicalSubmission, ctx: QualityContext): 
   const ref = msgDay && msgDay <= ctx.today ? msgDay : undefined;
   checkPatient(sub.patient, ctx, ref, o);
   sub.vaccinations.forEach((v, i) => checkVaccination(v, i, sub.patient, ctx, ref, o));
+  // Patient-level observations not under any RXA (those under an RXA were checked with their dose).
+  const underDoses = new Set(sub.vaccinations.flatMap((v) => v.observations));
+  for (const ob of sub.observations) if (!underDoses.has(ob)) checkObservation(ob, PATIENT, 'PID^1', ctx.codes, o);
   return o.items;
 }
