@@ -142,3 +142,14 @@ test('VIS, funding source and observation codes', () => {
   s.observations.push({ kind: 'contraindication', identifier: '30945-0', code: 'NOPE' });
   assert.equal(find(s, 'observation.contraindication.unrecognized')?.scope.kind, 'patient');
 });
+
+test('invalid names, manufacturer/NDC use ranges, severity overrides', () => {
+  assert.equal(find(sub({ name: { family: 'D0e', given: 'Jane' } }), 'patient.nameLast.invalid')?.severity, 'E');
+  assert.ok(codesOf(sub({ name: { family: 'Doe', given: '--' } })).includes('patient.nameFirst.invalid'));
+  assert.ok(!codesOf(sub({ name: { family: "O'Brien-Núñez", given: 'Zoë' } })).some((c) => c.includes('invalid')));
+  // Abrysvo NDC was first used 2023-07-12.
+  assert.ok(codesOf(sub({ birthDate: '1950-01-01' }, [dose({ administeredDate: '2023-01-05', ndc: '00069-0207-01', cvx: '305', mvx: 'PFR' })], '20230110')).includes('vaccination.ndc.outsideUseRange'));
+  const s = sub({ sex: 'Q' });
+  assert.equal(checkSubmission(s, { today, codes, overrides: { 'patient.sex.invalid': 'E' } }).find((f) => f.code === 'patient.sex.invalid')?.severity, 'E');
+  assert.equal(checkSubmission(s, { today, codes, overrides: { 'patient.sex.invalid': 'off' } }).find((f) => f.code === 'patient.sex.invalid'), undefined);
+});

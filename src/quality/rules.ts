@@ -8,6 +8,8 @@ import { FIPS_STATE } from './fips.ts';
 export interface QualityContext {
   today: IsoDate;
   codes: CodeSets;
+  /** Jurisdiction configuration: change a detection's severity, or switch it off. */
+  overrides?: Record<string, Finding['severity'] | 'off'>;
 }
 
 /** Detection catalog: our code -> MQE detection it corresponds to (for reports and configuration). */
@@ -19,6 +21,10 @@ export const DETECTIONS: Record<string, { mqe?: string; severity: Finding['sever
   'patient.submitterIdAuthority.missing': { mqe: 'MQE0393', severity: 'W', text: 'Patient identifier assigning authority is missing' },
   'patient.nameLast.missing': { mqe: 'MQE0166', severity: 'E', text: 'Patient last name is missing' },
   'patient.nameFirst.missing': { mqe: 'MQE0141', severity: 'E', text: 'Patient first name is missing' },
+  'patient.nameLast.invalid': { mqe: 'MQE0165', severity: 'E', text: 'Patient last name is invalid' },
+  'patient.nameFirst.invalid': { mqe: 'MQE0140', severity: 'E', text: 'Patient first name is invalid' },
+  'vaccination.mvx.outsideUseRange': { mqe: 'MQE0495', severity: 'W', text: 'Manufacturer code is not valid for the vaccination date' },
+  'vaccination.ndc.outsideUseRange': { mqe: 'MQE0490', severity: 'W', text: 'NDC code is not valid for the vaccination date' },
   'patient.name.junk': { mqe: 'MQE0173', severity: 'W', text: 'Patient name is a placeholder' },
   'patient.birthDate.missing': { mqe: 'MQE0118', severity: 'E', text: 'Patient birth date is missing' },
   'patient.birthDate.inFuture': { mqe: 'MQE0115', severity: 'E', text: 'Patient birth date is in the future / after submission' },
@@ -115,8 +121,11 @@ function messageDay(v: string | undefined): IsoDate | undefined {
 
 class Out {
   readonly items: Finding[] = [];
+  constructor(private readonly overrides?: Record<string, Finding['severity'] | 'off'>) {}
   add(code: string, message: string, scope: FindingScope, location: string | undefined, hl7ErrorCode: string, appCode?: string, severity?: Finding['severity']): void {
-    const f: Finding = { code, severity: severity ?? DETECTIONS[code]?.severity ?? 'W', hl7ErrorCode, message, scope };
+    const o = this.overrides?.[code];
+    if (o === 'off') return;
+    const f: Finding = { code, severity: o ?? severity ?? DETECTIONS[code]?.severity ?? 'W', hl7ErrorCode, message, scope };
     if (location) f.location = location;
     if (appCode) f.applicationErrorCode = appCode;
     this.items.push(f);
@@ -140,7 +149,8 @@ function checkPatient(p: PatientRecord, ctx: QualityContext, msgDay: IsoDate | u
   if (!p.name.family) o.add('patient.nameLast.missing', 'Patient last name (PID-5.1) is missing', PATIENT, 'PID^1^5^1^1', '101');
   if (!p.name.given) o.add('patient.nameFirst.missing', 'Patient first name (PID-5.2) is missing', PATIENT, 'PID^1^5^1^2', '101');
   for (const [part, v, comp] of [['last', p.name.family, 1], ['first', p.name.given, 2]] as const) {
-    if (v && JUNK_NAMES.has(v.toUpperCase())) o.add('patient.name.junk', `Patient ${part} name '${v}' looks like a placeholder, not a name`, PATIENT, `PID^1^5^1^${comp}`, '102', '3');
+    if (v && (/\d/.test(v) || !/\p{L}/u.test(v))) o.add(part === 'last' ? 'patient.nameLast.invalid' : 'patient.nameFirst.invalid', `Patient ${part} name '${v}' (PID-5.${comp}) contains digits or no letters`, PATIENT, `PID^1^5^1^${comp}`, '102', '4');
+    else if (v && JUNK_NAMES.has(v.toUpperCase())) o.add('patient.name.junk', `Patient ${part} name '${v}' looks like a placeholder, not a name`, PATIENT, `PID^1^5^1^${comp}`, '102', '3');
   }
   if (!p.birthDate) o.add('patient.birthDate.missing', 'Patient birth date (PID-7) is missing or invalid', PATIENT, 'PID^1^7', '101', '2');
   else {
@@ -213,6 +223,8 @@ function checkVaccination(v: VaccinationRecord, i: number, p: PatientRecord, ctx
     if (!n) o.add('vaccination.ndc.unrecognized', `NDC code '${v.ndc}' (RXA-5) is not a known vaccine NDC`, scope, `${rxa}^5`, '103', '5');
     else {
       if (n.status === 'Invalid') o.add('vaccination.ndc.invalid', `NDC code '${v.ndc}' (RXA-5) is not usable`, scope, `${rxa}^5`, '103', '4');
+      else if (d && administered && ((n.notBefore && d < n.notBefore) || (n.notAfter && d > n.notAfter)))
+        o.add('vaccination.ndc.outsideUseRange', `NDC '${v.ndc}' (RXA-5) was not in use on ${d} (${n.notBefore ?? '...'} to ${n.notAfter ?? '...'})`, scope, `${rxa}^5`, '102', '1');
       const nCvx = c.ndcToCvx(v.ndc);
       if (nCvx && v.cvx && nCvx !== v.cvx) o.add('vaccination.ndc.cvxMismatch', `NDC '${v.ndc}' is CVX ${nCvx}, but CVX ${v.cvx} was sent (RXA-5)`, scope, `${rxa}^5`, '102', '3');
       cvx ??= nCvx;
@@ -250,6 +262,8 @@ function checkVaccination(v: VaccinationRecord, i: number, p: PatientRecord, ctx
     const m = c.mvx(v.mvx);
     if (!m) o.add('vaccination.mvx.unrecognized', `Manufacturer code '${v.mvx}' (RXA-17) is not an MVX code`, scope, `${rxa}^17`, '103', '5');
     else if (m.status === 'Invalid') o.add('vaccination.mvx.invalid', `Manufacturer code '${v.mvx}' (RXA-17) is invalid`, scope, `${rxa}^17`, '103', '4');
+    else if (d && administered && ((m.notBefore && d < m.notBefore) || (m.notAfter && d > m.notAfter)))
+      o.add('vaccination.mvx.outsideUseRange', `Manufacturer '${v.mvx}' (RXA-17) was not active on ${d} (active ${m.notBefore ?? '...'} to ${m.notAfter ?? '...'})`, scope, `${rxa}^17`, '102', '1');
   } else if (administered) o.add('vaccination.mvx.missing', 'Manufacturer (RXA-17) is missing for an administered dose', scope, `${rxa}^17`, '101');
   if (administered) {
     if (!v.lotNumber) o.add('vaccination.lotNumber.missing', 'Lot number (RXA-15) is missing for an administered dose', scope, `${rxa}^15`, '101');
@@ -318,7 +332,7 @@ function checkObservation(ob: ObservationRecord, scope: FindingScope, location: 
 
 /** Run every data-quality rule on a submission. */
 export function checkSubmission(sub: CanonicalSubmission, ctx: QualityContext): Finding[] {
-  const o = new Out();
+  const o = new Out(ctx.overrides);
   const msgDay = messageDay(sub.messageDateTime);
   if (msgDay && msgDay > ctx.today) o.add('message.dateTime.inFuture', `Message date ${msgDay} (MSH-7) is in the future`, { kind: 'message' }, 'MSH^1^7', '102', '1');
   // A message date in the future is not a reliable reference: compare to today only.
