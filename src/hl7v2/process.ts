@@ -6,6 +6,8 @@ import { checkSubmission } from '../quality/rules.ts';
 import { Er7Message, Er7ParseError, parseEr7 } from './er7.ts';
 import { type Channel, type VxuOptions, vxuToSubmission } from './vxu.ts';
 import { type AckCode, buildAck, decideAckCode } from './ack.ts';
+import { type QbpRequest, parseQbp } from './qbp.ts';
+import { buildRspZ33 } from './rsp.ts';
 
 export interface ProcessVxuOptions extends VxuOptions {
   channel: Channel;
@@ -60,5 +62,46 @@ export function processVxuText(text: string, o: ProcessVxuOptions): ProcessVxuRe
       ack = 'MSH|^~\\&|IIS||||||ACK^V04^ACK|' + o.ackControlId + '|P|2.5.1\rMSA|AR|\r';
     }
     return { findings, ackCode: 'AR', ack };
+  }
+}
+
+export interface ProcessQbpOptions {
+  now: Date;
+  /** MSH-10 of the response. */
+  responseControlId: string;
+  receivingApplication?: string;
+  receivingFacility?: string;
+}
+
+export interface ProcessQbpResult {
+  request?: Er7Message;
+  /** The parsed query, when it can be answered. */
+  query?: QbpRequest;
+  findings: Finding[];
+  /** A ready RSP (Z33 with QAK-2 AR/AE) when the query cannot be answered; undefined when `query` should be run. */
+  rejection?: string;
+}
+
+/** QBP text in -> the query to run, or a ready rejection RSP. Never throws. */
+export function processQbpText(text: string, o: ProcessQbpOptions): ProcessQbpResult {
+  const opts = { now: o.now, controlId: o.responseControlId, receivingApplication: o.receivingApplication, receivingFacility: o.receivingFacility };
+  let msg: Er7Message | undefined;
+  try {
+    msg = parseEr7(text);
+  } catch (e) {
+    const findings: Finding[] = [{ code: 'message.unparseable', severity: 'E', hl7ErrorCode: '100', message: e instanceof Er7ParseError ? e.message : 'Unreadable message', scope: { kind: 'message' } }];
+    return { findings, rejection: buildRspZ33({ request: undefined, ...opts, findings }, 'AR') };
+  }
+  try {
+    const query = parseQbp(msg);
+    const findings = query.findings;
+    if (findings.some((f) => f.scope.kind === 'message' && f.severity === 'E' && !f.code.startsWith('query.'))) {
+      return { request: msg, findings, rejection: buildRspZ33({ request: msg, ...opts, findings }, 'AR') };
+    }
+    if (findings.some((f) => f.severity === 'E')) return { request: msg, findings, rejection: buildRspZ33({ request: msg, ...opts, findings }, 'AE') };
+    return { request: msg, query, findings };
+  } catch (e) {
+    const findings: Finding[] = [{ code: 'message.processing.error', severity: 'E', hl7ErrorCode: '207', message: `Internal error: ${(e as Error).message}`, scope: { kind: 'message' } }];
+    return { request: msg, findings, rejection: buildRspZ33({ request: msg, ...opts, findings }, 'AR') };
   }
 }

@@ -51,3 +51,22 @@ test('Z31 lists at most RCP-2 candidates; Z33 says NF or TM', () => {
   assert.equal(tm.get('MSH', 21), 'Z33');
   assert.equal(tm.get('QPD', 3, 2, 1), 'SSN');
 });
+
+test('processQbpText: runnable query, AE for bad parameters, AR for envelope problems or non-HL7', async () => {
+  const { processQbpText } = await import('./process.ts');
+  const o = { now, responseControlId: 'R-1' };
+  const ok = processQbpText(Z34, o);
+  assert.equal(ok.rejection, undefined);
+  assert.equal(ok.query?.profile, 'Z34');
+  const ae = processQbpText(Z34.replace(/QPD\|[^\r]*/, 'QPD|Z34^x^CDCPHINVS|T'), o);
+  const aeMsg = parseEr7(ae.rejection!);
+  assert.equal(aeMsg.get('MSA', 1), 'AE');
+  assert.equal(aeMsg.get('QAK', 2), 'AE');
+  assert.ok(aeMsg.all('ERR').length >= 1);
+  const ar = parseEr7(processQbpText(Z34.replace('|P|2.5.1|', '|X|2.5.1|'), o).rejection!);
+  assert.equal(ar.get('MSA', 1), 'AR');
+  assert.equal(ar.get('MSA', 2), 'Q-9');
+  const junk = parseEr7(processQbpText('not hl7', o).rejection!);
+  assert.equal(junk.get('MSA', 1), 'AR');
+  assert.equal(junk.get('MSH', 9, 1, 1), 'RSP');
+});

@@ -174,6 +174,20 @@ function vaccinationSegments(v: VaccinationRecord, idx: number, authority: strin
   ]);
   if (v.route || v.site) out.push(['RXR', v.route ? [v.route, undefined, 'NCIT'] : undefined, v.site ? [v.site, undefined, 'HL70163'] : undefined]);
   if (v.fundingEligibility) out.push(obx(obxStart.n++, 'CE', ['64994-7', 'Vaccine funding program eligibility category'], [v.fundingEligibility, undefined, 'HL70064'], ++obxStart.sub));
+  if (v.fundingSource) out.push(obx(obxStart.n++, 'CE', ['30963-3', 'Vaccine funding source'], [v.fundingSource, undefined, 'CDCPHINVS'], ++obxStart.sub));
+  for (const vis of v.vis) {
+    const sub = ++obxStart.sub;
+    if (vis.document) out.push(obx(obxStart.n++, 'CE', ['69764-9', 'Document type'], [vis.document, undefined, 'cdcgs1vis'], sub));
+    else if (vis.cvx) out.push(obx(obxStart.n++, 'CE', ['30956-7', 'Vaccine type'], [vis.cvx, undefined, 'CVX'], sub));
+    if (vis.published) out.push(obx(obxStart.n++, 'DT', ['29768-9', 'Date vaccine information statement published'], isoToHl7Date(vis.published), sub));
+    if (vis.presented) out.push(obx(obxStart.n++, 'DT', ['29769-7', 'Date vaccine information statement presented'], isoToHl7Date(vis.presented), sub));
+  }
+  // Patient facts recorded with this dose (immunity, contraindication, indication).
+  for (const ob of v.observations) {
+    if (ob.kind !== 'immunity' && ob.kind !== 'contraindication' && ob.kind !== 'indication') continue;
+    const system = /^\d+$/.test(ob.code ?? '') ? 'SCT' : 'CDCPHINVS';
+    out.push(obx(obxStart.n++, 'CE', [ob.identifier, ob.kind === 'immunity' ? 'Disease with presumed immunity' : ob.kind === 'contraindication' ? 'Vaccination contraindication/precaution' : 'Indications to immunize'], [ob.code, ob.text, system], ++obxStart.sub, { date: ob.date }));
+  }
   return out;
 }
 

@@ -171,3 +171,19 @@ test('hostile input never throws out of processVxuText / vxuToSubmission / build
   assert.equal(processVxuText('', { channel: 'http', codes, today: '2026-11-25', now, ackControlId: 'H' }).ackCode, 'AR');
   assert.equal(processVxuText('MSH|^~\\&|A|B|C|D|20261125||VXU^V04|1|P|', { channel: 'http', codes, today: '2026-11-25', now, ackControlId: 'H' }).findings.some((f) => f.code === 'message.version.missing'), true);
 });
+
+test('Z32 built from the typical VXU carries refusals, deletes-as-sent, VIS, funding and immunity OBX', async () => {
+  const { buildRspZ32 } = await import('./rsp.ts');
+  const { submission: s } = vxuToSubmission(parseEr7(TYPICAL_VXU), 'http');
+  const req = parseEr7('MSH|^~\\&|EHR|C|IIS|S|20261125||QBP^Q11^QBP_Q11|Q1|P|2.5.1|||||||||Z34^CDCPHINVS\rQPD|Z34^Request Immunization History^CDCPHINVS|T1|MRN-7^^^MYEHR^MR\r');
+  const rsp = parseEr7(buildRspZ32({ request: req, now, controlId: 'R' }, { patient: s.patient, registryId: '9' }, s.vaccinations));
+  const rxas = rsp.all('RXA');
+  assert.equal(rxas.length, 5);
+  assert.equal(rsp.get(rxas[2], 20), 'RE');
+  assert.equal(rsp.get(rxas[2], 18), '00');
+  assert.equal(rsp.get(rxas[1], 9), '01');
+  const obx = rsp.all('OBX').map((o) => `${rsp.get(o, 3)}=${rsp.get(o, 5)}`);
+  for (const e of ['64994-7=V02', '30956-7=107', '29768-9=20210806', '29769-7=20261101', '59784-9=38907003']) assert.ok(obx.includes(e), `${e} in ${obx.join(' ')}`);
+  assert.equal(rsp.get('NK1', 3), 'MTH');
+  assert.equal(rsp.get('PD1', 16), 'A');
+});
