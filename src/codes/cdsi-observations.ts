@@ -2,6 +2,7 @@
 // SNOMED / CDCPHINVS / CVX codes that express it. Turned into a lookup so HL7 OBX values (immunity,
 // contraindication, indication) can carry the CDSi code the forecasting engine understands.
 import { XMLParser } from 'fast-xml-parser';
+import type { CodeSets } from './codesets.ts';
 
 export interface CdsiObservation {
   code: string;
@@ -37,6 +38,12 @@ export function parseCdsiObservations(scheduleXml: string): CdsiObservationMap {
       text: c.text ? String(c.text) : undefined,
     })),
   }));
+  return mapOf(observations);
+}
+
+function mapOf(list: CdsiObservation[]): CdsiObservationMap {
+  // Sorted so the first observation claiming a code wins the same way whatever order rows were loaded in.
+  const observations = [...list].sort((a, b) => a.code.localeCompare(b.code));
   const bySystem = new Map<string, string>();
   const byCode = new Map<string, string>();
   for (const o of observations) {
@@ -58,4 +65,28 @@ export function parseCdsiObservations(scheduleXml: string): CdsiObservationMap {
       return byCode.get(code);
     },
   };
+}
+
+/** Code set name under which CDSi observations are kept in CodeSets / the code_value table. */
+export const CDSI_OBSERVATION_SET = 'CDSI_OBSERVATION';
+
+/** Add the CDSi observations to a CodeSets (set CDSI_OBSERVATION, links keyed by code system) so they travel
+ * through the code_value table with the AIRA codes. */
+export function addCdsiObservations(codes: CodeSets, map: CdsiObservationMap): CodeSets {
+  for (const o of map.observations) {
+    const links: Record<string, string[]> = {};
+    for (const c of o.codedValues) if (c.code) (links[c.codeSystem] ??= []).push(c.code);
+    codes.add({ set: CDSI_OBSERVATION_SET, code: o.code, label: o.title, status: 'Valid', links });
+  }
+  return codes;
+}
+
+/** Rebuild the lookup from CodeSets (e.g. loaded from code_value). */
+export function cdsiObservationsFromCodeSets(codes: CodeSets): CdsiObservationMap {
+  const observations: CdsiObservation[] = codes.entries(CDSI_OBSERVATION_SET).map((e) => ({
+    code: e.code,
+    title: e.label ?? '',
+    codedValues: Object.entries(e.links).flatMap(([codeSystem, list]) => list.map((code) => ({ code, codeSystem }))),
+  }));
+  return mapOf(observations);
 }

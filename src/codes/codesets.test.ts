@@ -62,3 +62,14 @@ test('code sets round-trip through the code_value table in PostgreSQL', async ()
   assert.equal(loaded.ndcToCvx('0069-0207-01'), '305');
   for (const e of codes.entries().slice(0, 500)) assert.deepEqual(loaded.get(e.set, e.code), e);
 });
+
+test('CDSi observations travel through CodeSets rows and give the same lookups', async () => {
+  const { readReferenceCodeSets } = await import('./files.ts');
+  const { cdsiObservationsFromCodeSets, parseCdsiObservations: parse } = await import('./cdsi-observations.ts');
+  const all = readReferenceCodeSets(sharedDir());
+  const direct = parse(readFileSync(join(sharedDir(), 'cdsi/supporting-data-4.64/ScheduleSupportingData.xml'), 'utf8'));
+  const back = cdsiObservationsFromCodeSets(codeSetsFromRows(codeSetsToRows(all).reverse()));
+  assert.equal(back.observations.length, direct.observations.length);
+  for (const o of direct.observations) for (const c of o.codedValues) assert.equal(back.lookup(c.code, c.codeSystem), direct.lookup(c.code, c.codeSystem), `${c.codeSystem}|${c.code}`);
+  assert.equal(back.lookup('38907003', 'SCT'), direct.lookup('38907003', 'SNOMED'));
+});
