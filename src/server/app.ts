@@ -3,6 +3,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Pool } from '../registry/database.ts';
+import { registerSchoolRoutes } from '../schools/routes.ts';
 
 export interface AppContext {
   pool: Pool;
@@ -19,5 +20,6 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean } = {})
     await ctx.pool.query('SELECT 1');
     return { status: 'ok' };
   });
+  await registerSchoolRoutes(app);
   return app;
 }

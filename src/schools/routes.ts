@@ -1,0 +1,24 @@
+// HTTP contract of the schools capability. Routes translate only: parse, call the pure core, answer.
+// TODO(access): protect with the access engineer's guard (school nurse / school admin roles) once
+// src/access exists; until then the evaluate route needs no session (it reads no stored data).
+import type { FastifyInstance } from 'fastify';
+import { RequestError, runEvaluateRequest } from './cases.ts';
+import { EvaluationInputError } from './evaluate.ts';
+import { PackError, listPacks } from './pack.ts';
+
+export async function registerSchoolRoutes(app: FastifyInstance): Promise<void> {
+  app.post('/api/v1/schools/evaluate', async (req, reply) => {
+    try {
+      return runEvaluateRequest(req.body);
+    } catch (e) {
+      if (e instanceof EvaluationInputError) return reply.code(400).send({ error: 'invalid evaluation input', problems: e.problems });
+      if (e instanceof RequestError) return reply.code(400).send({ error: 'invalid evaluate request', problems: e.message.split('; ') });
+      if (e instanceof PackError) {
+        const unknown = /unknown requirement pack/.test(e.message);
+        return reply.code(unknown ? 404 : 500).send({ error: e.message });
+      }
+      throw e;
+    }
+  });
+  app.get('/api/v1/schools/packs', async () => ({ packs: listPacks() }));
+}

@@ -1,0 +1,44 @@
+// POST /api/v1/schools/evaluate end to end through Fastify (inject), with a real database behind the app.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { freshDatabase } from '../support/postgres.ts';
+import { buildApp } from '../../src/server/app.ts';
+import { loadConfig } from '../../src/config.ts';
+
+const db = await freshDatabase(2);
+const app = await buildApp({ pool: db.pool, config: loadConfig() });
+after(async () => { await app.close(); await db.close(); });
+
+const cases = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, 'cases-MA-2025-2026.json'), 'utf8'));
+
+test('evaluates a case the same way the runner does', async () => {
+  for (const c of cases.slice(0, 12)) {
+    const { expected, name, ...body } = c;
+    const res = await app.inject({ method: 'POST', url: '/api/v1/schools/evaluate', payload: body });
+    assert.equal(res.statusCode, 200, name);
+    const ev = res.json();
+    assert.equal(ev.status, expected.status, name);
+    for (const [v, s] of Object.entries(expected.vaccines)) assert.equal(ev.vaccines.find((x: any) => x.vaccine === v).status, s, `${name}: ${v}`);
+  }
+});
+
+test('clear 400s and 404s for bad requests', async () => {
+  const body = { ...cases[0] };
+  delete body.expected;
+  let res = await app.inject({ method: 'POST', url: '/api/v1/schools/evaluate', payload: { ...body, pack: 'ZZ-2025-2026' } });
+  assert.equal(res.statusCode, 404);
+  assert.match(res.json().error, /unknown requirement pack "ZZ-2025-2026"/);
+  res = await app.inject({ method: 'POST', url: '/api/v1/schools/evaluate', payload: { ...body, student: { ...body.student, dob: '2020-02-30' } } });
+  assert.equal(res.statusCode, 400);
+  assert.match(res.json().problems[0], /student\.dob must be a date/);
+  res = await app.inject({ method: 'POST', url: '/api/v1/schools/evaluate', payload: { ...body, doses: 'none' } });
+  assert.equal(res.statusCode, 400);
+  assert.match(res.json().problems[0], /^doses: /);
+  res = await app.inject({ method: 'POST', url: '/api/v1/schools/evaluate', payload: { ...body, exemptions: [{ type: 'philosophical' }] } });
+  assert.equal(res.statusCode, 400);
+  assert.match(res.json().problems[0], /"philosophical" is not accepted by pack MA-2025-2026/);
+  res = await app.inject({ method: 'GET', url: '/api/v1/schools/packs' });
+  assert.ok(res.json().packs.includes('MA-2025-2026'));
+});
