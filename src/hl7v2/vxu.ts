@@ -225,7 +225,9 @@ function readObx(msg: Er7Message, obx: Er7Segment, f: FindingList, scope: Findin
   const vt0 = msg.get(obx, 2);
   if (!vt0) f.add('observation.valueType.missing', 'W', `Observation ${identifier}: value type (OBX-2) is missing`, scope, loc(obx, 2), '101');
   else if (!VALUE_TYPES.has(vt0)) f.add('observation.valueType.invalid', 'W', `Observation ${identifier}: value type '${vt0}' (OBX-2) is not in HL7 table 0125`, scope, loc(obx, 2), '103', '5');
-  if (!msg.get(obx, 4)) f.add('observation.subId.missing', 'I', `Observation ${identifier}: sub-id (OBX-4) is missing; observations cannot be grouped`, scope, loc(obx, 4), '101');
+  const subId = msg.get(obx, 4);
+  if (!subId) f.add('observation.subId.missing', 'I', `Observation ${identifier}: sub-id (OBX-4) is missing; observations cannot be grouped`, scope, loc(obx, 4), '101');
+  else if (!/^[1-9]\d*$/.test(subId)) f.add('observation.subId.invalid', 'I', `Observation ${identifier}: sub-id (OBX-4) '${subId}' is not a positive integer`, scope, loc(obx, 4), '102', '4');
   if (!msg.get(obx, 5)) f.add('observation.value.missing', 'W', `Observation ${identifier}: value (OBX-5) is missing`, scope, loc(obx, 5), '101', '6');
   const o: ObservationRecord = { kind: OBS_KIND[identifier] ?? 'other', identifier };
   const cs = msg.get(obx, 3, 1, 3);
@@ -403,6 +405,7 @@ export function checkHeader(msg: Er7Message, expected: { type: string; event: st
   }
   if (!msg.get(msh, 4)) f.add('message.sendingFacility.missing', 'W', 'Sending facility (MSH-4) is missing', MESSAGE, loc(msh, 4), '101');
   if (expected.type === 'VXU' && !msg.get(msh, 22)) f.add('message.responsibleOrg.missing', 'I', 'Responsible sending organization (MSH-22) is missing', MESSAGE, loc(msh, 22), '101');
+  if (msg.delimiters.field !== '|') f.add('message.fieldSeparator.nonStandard', 'W', `Field separator (MSH-1) is '${msg.delimiters.field}', not '|'; parsed anyway`, MESSAGE, loc(msh, 1), '102');
   const when = msg.get(msh, 7);
   if (!when) f.add('message.dateTime.missing', 'W', 'Message date/time (MSH-7) is missing', MESSAGE, loc(msh, 7), '101');
   else if (hl7Date(when).error) f.add('message.dateTime.invalid', 'W', `Message date/time (MSH-7) is invalid: ${hl7Date(when).error}`, MESSAGE, loc(msh, 7), '102', '2');

@@ -153,3 +153,9 @@ test('invalid names, manufacturer/NDC use ranges, severity overrides', () => {
   assert.equal(checkSubmission(s, { today, codes, overrides: { 'patient.sex.invalid': 'E' } }).find((f) => f.code === 'patient.sex.invalid')?.severity, 'E');
   assert.equal(checkSubmission(s, { today, codes, overrides: { 'patient.sex.invalid': 'off' } }).find((f) => f.code === 'patient.sex.invalid'), undefined);
 });
+
+test('IG 1.5 conditional requirements: unit with amount, death date with indicator', () => {
+  assert.ok(codesOf(sub({}, [dose({ amountUnit: undefined })])).includes('vaccination.unit.missing'));
+  assert.ok(!codesOf(sub({}, [dose({ amountUnit: undefined, amount: 999, historical: true, informationSource: '01' })])).includes('vaccination.unit.missing'));
+  assert.ok(codesOf(sub({ deathIndicator: 'Y' })).includes('patient.deathDate.missing'));
+});

@@ -76,6 +76,8 @@ export const DETECTIONS: Record<string, { mqe?: string; severity: Finding['sever
   'vaccination.lotNumber.invalid': { mqe: 'MQE0338', severity: 'W', text: 'Lot number is invalid' },
   'vaccination.amount.invalid': { mqe: 'MQE0555', severity: 'W', text: 'Administered amount is implausible' },
   'vaccination.amount.missing': { mqe: 'MQE0554', severity: 'W', text: 'Administered amount is missing' },
+  'vaccination.unit.missing': { mqe: 'MQE0448', severity: 'W', text: 'Administered unit is missing' },
+  'patient.deathDate.missing': { mqe: 'MQE0132', severity: 'W', text: 'Patient death date is missing while the death indicator is Y' },
   'vaccination.unit.unrecognized': { mqe: 'MQE0450', severity: 'W', text: 'Administered unit is unrecognized' },
   'vaccination.informationSource.missing': { mqe: 'MQE0328', severity: 'W', text: 'Information source is missing' },
   'vaccination.informationSource.unrecognized': { mqe: 'MQE0330', severity: 'W', text: 'Information source is unrecognized' },
@@ -182,6 +184,8 @@ function checkPatient(p: PatientRecord, ctx: QualityContext, msgDay: IsoDate | u
     if (p.birthDate && p.deathDate < p.birthDate) o.add('patient.deathDate.beforeBirth', `Patient death date ${p.deathDate} (PID-29) is before birth ${p.birthDate}`, PATIENT, 'PID^1^29', '102', '1');
     if (p.deathDate > ctx.today) o.add('patient.deathDate.inFuture', `Patient death date ${p.deathDate} (PID-29) is in the future`, PATIENT, 'PID^1^29', '102', '1');
     if (p.deathIndicator === 'N') o.add('patient.deathIndicator.inconsistent', 'Patient death indicator (PID-30) is N but a death date (PID-29) is given', PATIENT, 'PID^1^30', '102', '3');
+  } else if (p.deathIndicator === 'Y') {
+    o.add('patient.deathDate.missing', 'Patient death indicator (PID-30) is Y but the death date (PID-29) is missing', PATIENT, 'PID^1^29', '101');
   } else if (p.deathIndicator && p.deathIndicator !== 'Y' && p.deathIndicator !== 'N') {
     o.add('patient.deathIndicator.inconsistent', `Patient death indicator '${p.deathIndicator}' (PID-30) is not Y or N`, PATIENT, 'PID^1^30', '103', '4');
   }
@@ -274,6 +278,7 @@ function checkVaccination(v: VaccinationRecord, i: number, p: PatientRecord, ctx
   if (v.amount !== undefined && v.amount !== 999 && (v.amount <= 0 || v.amount > 10)) {
     o.add('vaccination.amount.invalid', `Administered amount ${v.amount} (RXA-6) is implausible for a vaccine dose (expected more than 0 and at most 10 mL)`, scope, `${rxa}^6`, '102', '3');
   }
+  if (v.amount !== undefined && v.amount !== 999 && !v.amountUnit && !notGiven) o.add('vaccination.unit.missing', `Amount ${v.amount} (RXA-6) is sent without its unit (RXA-7)`, scope, `${rxa}^7`, '101');
   if (v.amountUnit && c.has(CODE_SET.unit) && !c.get(CODE_SET.unit, v.amountUnit)) o.add('vaccination.unit.unrecognized', `Amount unit '${v.amountUnit}' (RXA-7) is not recognized (expected mL)`, scope, `${rxa}^7`, '103', '5');
   if (d && v.expirationDate && !notGiven && v.expirationDate < d) {
     o.add('vaccination.adminDate.afterLotExpiration', `Lot ${v.lotNumber ?? ''} expired on ${v.expirationDate} (RXA-16), before the vaccination date ${d}`.replace('Lot  ', 'Lot '), scope, `${rxa}^16`, '102', '1');
