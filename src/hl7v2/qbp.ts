@@ -80,7 +80,9 @@ export function parseQbp(msg: Er7Message): QbpRequest {
     if (patient.identifiers.length === 0 && !(patient.name.family && patient.birthDate)) {
       f.add('query.parameters.insufficient', 'E', 'The query needs a patient identifier (QPD-3) or a name (QPD-4) and birth date (QPD-6)', QUERY, loc(qpd, 3), '101');
     }
+    if (!prof) f.add('message.profile.missing', 'W', `Message profile (MSH-21) is missing; ${qn || 'Z34'} assumed`, QUERY, loc(msh, 21), '101');
     const rcp = msg.segment('RCP');
+    if (!rcp || !msg.get(rcp, 2)) f.add('query.quantityLimit.missing', 'W', 'Quantity limit (RCP-2) is missing; the registry default applies', QUERY, rcp ? loc(rcp, 2) : 'RCP^1', '101');
     if (rcp) {
       const q = msg.get(rcp, 2, 1, 1);
       if (q) {

@@ -159,3 +159,11 @@ test('IG 1.5 conditional requirements: unit with amount, death date with indicat
   assert.ok(!codesOf(sub({}, [dose({ amountUnit: undefined, amount: 999, historical: true, informationSource: '01' })])).includes('vaccination.unit.missing'));
   assert.ok(codesOf(sub({ deathIndicator: 'Y' })).includes('patient.deathDate.missing'));
 });
+
+test('unspecified formulations: a warning when administered, nothing when historical', () => {
+  const adm = codesOf(sub({ birthDate: '1980-01-01' }, [dose({ cvx: '213', mvx: 'PFR' })]));
+  assert.ok(adm.includes('vaccination.cvx.notSpecific'));
+  assert.ok(!adm.includes('vaccination.adminDate.outsideLicensedRange'));
+  const hist = codesOf(sub({ birthDate: '1980-01-01' }, [dose({ cvx: '213', historical: true, informationSource: '01', mvx: undefined, lotNumber: undefined })]));
+  assert.deepEqual(hist.filter((c) => c.startsWith('vaccination.cvx') || c.startsWith('vaccination.adminDate')), []);
+});

@@ -248,9 +248,11 @@ function checkVaccination(v: VaccinationRecord, i: number, p: PatientRecord, ctx
       if (cvx === '999') o.add('vaccination.cvx.unknown', 'Vaccine code is 999 (unknown)', scope, `${rxa}^5`, '103', '3');
     } else {
       // Licensed range: an administered dose outside it is an error; a historical one only a warning (cards are often wrong).
-      if ((ce.notBefore && d < ce.notBefore) || (ce.notAfter && d > ce.notAfter)) {
+      // AIRA gives unspecified-formulation codes an early not-after (they should not be reported as administered);
+      // that is what cvx.notSpecific says, so no range finding for them.
+      if (ce.conceptType !== 'unspecified' && ((ce.notBefore && d < ce.notBefore) || (ce.notAfter && d > ce.notAfter))) {
         o.add('vaccination.adminDate.outsideLicensedRange', `CVX ${cvx} was not in use on ${d} (usable ${ce.notBefore ?? '...'} to ${ce.notAfter ?? '...'})`, scope, `${rxa}^3`, '102', '1', administered ? 'E' : 'W');
-      } else if ((ce.notExpectedBefore && d < ce.notExpectedBefore) || (ce.notExpectedAfter && d > ce.notExpectedAfter)) {
+      } else if (ce.conceptType !== 'unspecified' && ((ce.notExpectedBefore && d < ce.notExpectedBefore) || (ce.notExpectedAfter && d > ce.notExpectedAfter))) {
         o.add('vaccination.adminDate.outsideExpectedRange', `CVX ${cvx} is not expected on ${d} (expected ${ce.notExpectedBefore ?? '...'} to ${ce.notExpectedAfter ?? '...'})`, scope, `${rxa}^3`, '102', '1');
       }
       // Age range: warning, not the MQE error, since off-label and catch-up doses are real.
