@@ -74,6 +74,12 @@ test('a typical VXU maps to the canonical submission', () => {
   assert.equal(deleted.actionCode, 'D');
 });
 
+test('the typical VXU has no data-quality findings at all', () => {
+  const r = processVxuText(TYPICAL_VXU, { channel: 'http', codes, today: '2026-11-25', now, ackControlId: 'x' });
+  assert.deepEqual(r.findings.map((f) => `${f.code}: ${f.message}`), []);
+  assert.equal(r.ackCode, 'AA');
+});
+
 test('structure findings carry HL7 locations and table 0357/0533 codes', () => {
   const bad = TYPICAL_VXU.replace('|20250115|F|', '|20251345|F|').replace('RXA|0|1|20261101||20^DTaP', 'RXA|0|1|2026||20^DTaP').replace('|0.5|mL', '|half|mL');
   const { findings } = vxuToSubmission(parseEr7(bad), 'http');

@@ -285,8 +285,9 @@ function checkVaccination(v: VaccinationRecord, i: number, p: PatientRecord, ctx
   if (d && v.expirationDate && !notGiven && v.expirationDate < d) {
     o.add('vaccination.adminDate.afterLotExpiration', `Lot ${v.lotNumber ?? ''} expired on ${v.expirationDate} (RXA-16), before the vaccination date ${d}`.replace('Lot  ', 'Lot '), scope, `${rxa}^16`, '102', '1');
   }
-  if (!v.informationSource) o.add('vaccination.informationSource.missing', 'Information source (RXA-9) is missing: administered (00) or historical (01-08)?', scope, `${rxa}^9`, '101');
-  else if (c.has(CODE_SET.informationSource) && !c.get(CODE_SET.informationSource, v.informationSource)) o.add('vaccination.informationSource.unrecognized', `Information source '${v.informationSource}' (RXA-9) is not in NIP001`, scope, `${rxa}^9`, '103', '5');
+  // RXA-9 is required only for doses given or partly given (IG 1.5 conditional on RXA-20 CP/PA).
+  if (!v.informationSource && !notGiven) o.add('vaccination.informationSource.missing', 'Information source (RXA-9) is missing: administered (00) or historical (01-08)?', scope, `${rxa}^9`, '101');
+  else if (v.informationSource && c.has(CODE_SET.informationSource) && !c.get(CODE_SET.informationSource, v.informationSource)) o.add('vaccination.informationSource.unrecognized', `Information source '${v.informationSource}' (RXA-9) is not in NIP001`, scope, `${rxa}^9`, '103', '5');
   // RXA-21 missing: MQE says error, but IG 1.5 senders commonly omit it for adds; A is assumed.
   if (!v.actionCode) o.add('vaccination.actionCode.missing', 'Action code (RXA-21) is missing; A (add) is assumed', scope, `${rxa}^21`, '101');
   else if (!['A', 'U', 'D'].includes(v.actionCode)) o.add('vaccination.actionCode.invalid', `Action code '${v.actionCode}' (RXA-21) is not A, U or D`, scope, `${rxa}^21`, '103', '4');
