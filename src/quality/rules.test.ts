@@ -167,3 +167,10 @@ test('unspecified formulations: a warning when administered, nothing when histor
   const hist = codesOf(sub({ birthDate: '1980-01-01' }, [dose({ cvx: '213', historical: true, informationSource: '01', mvx: undefined, lotNumber: undefined })]));
   assert.deepEqual(hist.filter((c) => c.startsWith('vaccination.cvx') || c.startsWith('vaccination.adminDate')), []);
 });
+
+test('duplicate dose within one message is flagged on the second occurrence only', () => {
+  const f = checkSubmission(sub({}, [dose(), dose({ cvx: '107', historical: true, informationSource: '01' }), dose({ lotNumber: 'ZZ9' })]), { today, codes }).filter((x) => x.code === 'vaccination.duplicateInMessage');
+  assert.equal(f.length, 1);
+  assert.deepEqual(f[0].scope, { kind: 'vaccination', index: 2 });
+  assert.ok(!codesOf(sub({}, [dose(), dose({ actionCode: 'D' })])).includes('vaccination.duplicateInMessage'));
+});

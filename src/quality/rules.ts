@@ -76,6 +76,7 @@ export const DETECTIONS: Record<string, { mqe?: string; severity: Finding['sever
   'vaccination.lotNumber.invalid': { mqe: 'MQE0338', severity: 'W', text: 'Lot number is invalid' },
   'vaccination.amount.invalid': { mqe: 'MQE0555', severity: 'W', text: 'Administered amount is implausible' },
   'vaccination.amount.missing': { mqe: 'MQE0554', severity: 'W', text: 'Administered amount is missing' },
+  'vaccination.duplicateInMessage': { severity: 'W', text: 'The same vaccine and date appear twice in one message' },
   'vaccination.unit.missing': { mqe: 'MQE0448', severity: 'W', text: 'Administered unit is missing' },
   'patient.deathDate.missing': { mqe: 'MQE0132', severity: 'W', text: 'Patient death date is missing while the death indicator is Y' },
   'vaccination.unit.unrecognized': { mqe: 'MQE0450', severity: 'W', text: 'Administered unit is unrecognized' },
@@ -347,6 +348,17 @@ export function checkSubmission(sub: CanonicalSubmission, ctx: QualityContext): 
   const ref = msgDay && msgDay <= ctx.today ? msgDay : undefined;
   checkPatient(sub.patient, ctx, ref, o);
   sub.vaccinations.forEach((v, i) => checkVaccination(v, i, sub.patient, ctx, ref, o));
+  // The same vaccine on the same day twice in one message is almost always a sending error.
+  const seen = new Map<string, number>();
+  sub.vaccinations.forEach((v, i) => {
+    if (v.actionCode === 'D' || v.completionStatus === 'RE' || v.completionStatus === 'NA' || !v.administeredDate) return;
+    const cvx = v.cvx ?? ctx.codes.ndcToCvx(v.ndc);
+    if (!cvx || cvx === '998' || cvx === '999') return;
+    const key = `${cvx}|${v.administeredDate}`;
+    const first = seen.get(key);
+    if (first === undefined) seen.set(key, i);
+    else o.add('vaccination.duplicateInMessage', `CVX ${cvx} on ${v.administeredDate} is reported twice in this message (RXA ${first + 1} and ${i + 1})`, { kind: 'vaccination', index: i }, `RXA^${i + 1}^5`, '205', '3');
+  });
   // Patient-level observations not under any RXA (those under an RXA were checked with their dose).
   const underDoses = new Set(sub.vaccinations.flatMap((v) => v.observations));
   for (const ob of sub.observations) if (!underDoses.has(ob)) checkObservation(ob, PATIENT, 'PID^1', ctx.codes, o);
