@@ -131,7 +131,8 @@ test('ACK codes: AE for item errors, AR for envelope problems', () => {
     ['VXU^V04^VXU_V04', '', 'message.messageType.missing'],
     ['|P|2.5.1|', '|X|2.5.1|', 'message.processingId.unsupported'],
     ['|P|2.5.1|', '|P|3.0|', 'message.version.unsupported'],
-  ] as const) {
+    [/PID\|[^\r]*\r/, '', 'patient.segment.missing'],
+  ] as [string | RegExp, string, string][]) {
     const r = processVxuText(TYPICAL_VXU.replace(from, to), { channel: 'http', codes, today: '2026-11-25', now, ackControlId: 'x' });
     assert.equal(r.ackCode, 'AR', code);
     assert.ok(r.findings.some((f) => f.code === code), code);

@@ -456,7 +456,8 @@ export function vxuToSubmission(msg: Er7Message, channel: Channel, opts: VxuOpti
 
     const pid = msg.segment('PID');
     if (!pid) {
-      f.add('patient.segment.missing', 'E', 'PID segment is missing: a VXU must identify the patient', PATIENT, 'PID^1', '100');
+      // Without PID nothing in the message can be stored: reject the message (AR).
+      f.add('patient.segment.missing', 'E', 'PID segment is missing: a VXU must identify the patient', MESSAGE, 'PID^1', '100');
     } else {
       submission.patient = readPatient(msg, pid, f);
     }
