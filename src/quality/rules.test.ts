@@ -174,3 +174,12 @@ test('duplicate dose within one message is flagged on the second occurrence only
   assert.deepEqual(f[0].scope, { kind: 'vaccination', index: 2 });
   assert.ok(!codesOf(sub({}, [dose(), dose({ actionCode: 'D' })])).includes('vaccination.duplicateInMessage'));
 });
+
+test('phone, SSN, birth order, administered-looks-historical', () => {
+  assert.ok(codesOf(sub({ phone: '555123' })).includes('patient.phone.invalid'));
+  assert.ok(!codesOf(sub({ phone: '5175551234' })).includes('patient.phone.invalid'));
+  assert.ok(codesOf(sub({ identifiers: [{ value: 'M1', authority: 'EHR', type: 'MR' }, { value: '000-12-3456', type: 'SS', authority: 'SSA' }] })).includes('patient.ssn.invalid'));
+  assert.ok(!codesOf(sub({ identifiers: [{ value: 'M1', authority: 'EHR', type: 'MR' }, { value: '123-45-6789', type: 'SS', authority: 'SSA' }] })).includes('patient.ssn.invalid'));
+  assert.ok(codesOf(sub({ multipleBirth: 'N', birthOrder: 2 })).includes('patient.birthOrder.invalid'));
+  assert.ok(codesOf(sub({}, [dose({ lotNumber: undefined, mvx: undefined, amount: 999 })])).includes('vaccination.informationSource.looksHistorical'));
+});

@@ -25,6 +25,10 @@ export const DETECTIONS: Record<string, { mqe?: string; severity: Finding['sever
   'patient.nameFirst.invalid': { mqe: 'MQE0140', severity: 'E', text: 'Patient first name is invalid' },
   'vaccination.mvx.outsideUseRange': { mqe: 'MQE0495', severity: 'W', text: 'Manufacturer code is not valid for the vaccination date' },
   'vaccination.ndc.outsideUseRange': { mqe: 'MQE0490', severity: 'W', text: 'NDC code is not valid for the vaccination date' },
+  'patient.phone.invalid': { mqe: 'MQE0175', severity: 'W', text: 'Patient phone is invalid' },
+  'patient.ssn.invalid': { mqe: 'MQE0218', severity: 'W', text: 'Patient SSN is invalid' },
+  'patient.birthOrder.invalid': { mqe: 'MQE0123', severity: 'W', text: 'Birth order is given for a single birth' },
+  'vaccination.informationSource.looksHistorical': { mqe: 'MQE0327', severity: 'W', text: 'Reported as administered but looks historical' },
   'patient.name.junk': { mqe: 'MQE0173', severity: 'W', text: 'Patient name is a placeholder' },
   'patient.birthDate.missing': { mqe: 'MQE0118', severity: 'E', text: 'Patient birth date is missing' },
   'patient.birthDate.inFuture': { mqe: 'MQE0115', severity: 'E', text: 'Patient birth date is in the future / after submission' },
@@ -155,6 +159,17 @@ function checkPatient(p: PatientRecord, ctx: QualityContext, msgDay: IsoDate | u
     if (v && (/\d/.test(v) || !/\p{L}/u.test(v))) o.add(part === 'last' ? 'patient.nameLast.invalid' : 'patient.nameFirst.invalid', `Patient ${part} name '${v}' (PID-5.${comp}) contains digits or no letters`, PATIENT, `PID^1^5^1^${comp}`, '102', '4');
     else if (v && JUNK_NAMES.has(v.toUpperCase())) o.add('patient.name.junk', `Patient ${part} name '${v}' looks like a placeholder, not a name`, PATIENT, `PID^1^5^1^${comp}`, '102', '3');
   }
+  if (p.phone) {
+    const digits = p.phone.replace(/\D/g, '');
+    if (digits.length !== 10 || /^[01]/.test(digits) || /^\d{3}[01]/.test(digits)) o.add('patient.phone.invalid', `Patient phone '${p.phone}' (PID-13) is not a valid 10-digit North American number`, PATIENT, 'PID^1^13', '102', '4');
+  }
+  p.identifiers.forEach((id, i) => {
+    if (id.type !== 'SS') return;
+    const d = id.value.replace(/-/g, '');
+    if (!/^\d{9}$/.test(d) || /^(000|666|9)/.test(d) || d.slice(3, 5) === '00' || d.slice(5) === '0000')
+      o.add('patient.ssn.invalid', `Social security number in PID-3 repetition ${i + 1} is not a valid SSN`, PATIENT, `PID^1^3^${i + 1}^1`, '102', '4');
+  });
+  if (p.multipleBirth === 'N' && p.birthOrder !== undefined && p.birthOrder > 1) o.add('patient.birthOrder.invalid', `Birth order ${p.birthOrder} (PID-25) is given but multiple birth (PID-24) is N`, PATIENT, 'PID^1^25', '102', '3');
   if (!p.birthDate) o.add('patient.birthDate.missing', 'Patient birth date (PID-7) is missing or invalid', PATIENT, 'PID^1^7', '101', '2');
   else {
     if (p.birthDate > ctx.today) o.add('patient.birthDate.inFuture', `Patient birth date ${p.birthDate} (PID-7) is in the future`, PATIENT, 'PID^1^7', '102', '1');
@@ -278,6 +293,8 @@ function checkVaccination(v: VaccinationRecord, i: number, p: PatientRecord, ctx
     if (v.amount === undefined) o.add('vaccination.amount.missing', 'Administered amount (RXA-6) is missing for an administered dose', scope, `${rxa}^6`, '101');
     if (!v.fundingEligibility) o.add('vaccination.fundingEligibility.missing', 'Funding eligibility (OBX 64994-7) is missing for an administered dose', scope, `${rxa}^1`, '101', '6');
   }
+  if (administered && v.informationSource === '00' && !v.lotNumber && !v.mvx && (v.amount === undefined || v.amount === 999))
+    o.add('vaccination.informationSource.looksHistorical', 'Reported as administered (RXA-9 = 00) but has no lot, manufacturer or amount, as historical records do', scope, `${rxa}^9`, '102', '3');
   if (v.amount !== undefined && v.amount !== 999 && (v.amount <= 0 || v.amount > 10)) {
     o.add('vaccination.amount.invalid', `Administered amount ${v.amount} (RXA-6) is implausible for a vaccine dose (expected more than 0 and at most 10 mL)`, scope, `${rxa}^6`, '102', '3');
   }
