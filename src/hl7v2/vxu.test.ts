@@ -194,3 +194,25 @@ test('Z32 built from the typical VXU carries refusals, deletes-as-sent, VIS, fun
   assert.equal(rsp.get('NK1', 3), 'MTH');
   assert.equal(rsp.get('PD1', 16), 'A');
 });
+
+test('fuzz: random mutations of a VXU never make processVxuText throw or emit unparseable ACKs', () => {
+  let seed = 12345;
+  const rand = (n: number) => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  const alphabet = '|^~\\&\r\n0123456789ABCZ -.\u0000\u00e9';
+  for (let k = 0; k < 400; k++) {
+    const chars = TYPICAL_VXU.split('');
+    const edits = 1 + rand(20);
+    for (let e = 0; e < edits; e++) {
+      const at = rand(chars.length);
+      const op = rand(3);
+      if (op === 0) chars.splice(at, 1);
+      else if (op === 1) chars.splice(at, 0, alphabet[rand(alphabet.length)]);
+      else chars[at] = alphabet[rand(alphabet.length)];
+    }
+    const text = chars.join('');
+    const r = processVxuText(text, { channel: 'http', codes, today: '2026-11-25', now, ackControlId: `F${k}` });
+    const ack = parseEr7(r.ack);
+    assert.equal(ack.get('MSH', 10), `F${k}`);
+    assert.equal(ack.all('ERR').length, r.findings.length, text);
+  }
+});
