@@ -20,6 +20,6 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean } = {})
     await ctx.pool.query('SELECT 1');
     return { status: 'ok' };
   });
-  await registerSchoolRoutes(app);
+  await registerSchoolRoutes(app, ctx);
   return app;
 }
