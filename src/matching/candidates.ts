@@ -1,0 +1,105 @@
+// Candidate selection in PostgreSQL: a handful of blocking keys, each served by an index (0400_matching.sql),
+// so matching one record against millions of patients reads tens of rows, not millions.
+//  1. any identifier value the record carries (patient_identifier_value index);
+//  2. birth date exact or typo'd (day/month swapped, +-1 day, month or year) with the same double
+//     metaphone of the surname OR of the given name;
+//  3. same double metaphone of surname and given name (birth date wrong altogether), capped.
+import type { PoolClient, Pool } from 'pg';
+import type { PatientRecord } from '../pipeline/canonical.ts';
+import type { MatchPerson } from './score.ts';
+import { isPlaceholderName } from './score.ts';
+
+type Queryable = Pick<PoolClient | Pool, 'query'>;
+
+/** Birth date variants a typo could produce: swapped day/month, +-1 day, +-1 month, +-1 year. */
+export function birthDateVariants(iso: string): string[] {
+  const m = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(iso);
+  if (!m) return [];
+  const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]);
+  const out = new Set<string>();
+  const push = (yy: number, mm: number, dd: number) => {
+    const dt = new Date(Date.UTC(yy, mm - 1, dd));
+    if (dt.getUTCFullYear() === yy && dt.getUTCMonth() === mm - 1 && dt.getUTCDate() === dd) {
+      out.add(`${yy}-${String(mm).padStart(2, '0')}-${String(dd).padStart(2, '0')}`);
+    }
+  };
+  push(y, mo, d);
+  push(y, d, mo);
+  push(y, mo, d - 1); push(y, mo, d + 1);
+  push(y, mo - 1, d); push(y, mo + 1, d);
+  push(y - 1, mo, d); push(y + 1, mo, d);
+  return [...out];
+}
+
+export interface Candidate { patientId: number; person: MatchPerson; status: string }
+
+function isoDob(s: string | undefined): string | undefined {
+  const m = s ? /^(\d{4})-?(\d{2})-?(\d{2})/.exec(s) : null;
+  return m ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
+}
+
+/** Ids of patients sharing a blocking key with the record (active or provisional only). */
+export async function candidateIds(db: Queryable, p: MatchPerson, limit = 200): Promise<number[]> {
+  const ids = (p.identifiers ?? []).map((i) => i.value.trim()).filter(Boolean);
+  const dob = isoDob(p.birthDate);
+  const dates = dob ? birthDateVariants(dob) : [];
+  const family = p.family?.trim() || null;
+  const given = p.given && !isPlaceholderName(p.given) ? p.given.trim() : null;
+  const { rows } = await db.query<{ id: number }>(
+    `WITH k AS (SELECT dmetaphone($3::text) AS fam, dmetaphone($4::text) AS giv)
+     SELECT id FROM (
+       SELECT pi.patient_id AS id FROM patient_identifier pi WHERE pi.id_value = ANY($1::text[])
+       UNION
+       SELECT p.id FROM patient p, k WHERE p.birth_date = ANY($2::date[]) AND k.fam IS NOT NULL
+         AND dmetaphone(p.family_name) = k.fam AND p.status IN ('active','provisional')
+       UNION
+       SELECT p.id FROM patient p, k WHERE p.birth_date = ANY($2::date[]) AND k.giv IS NOT NULL
+         AND dmetaphone(p.given_name) = k.giv AND p.status IN ('active','provisional')
+       UNION
+       (SELECT p.id FROM patient p, k WHERE k.fam IS NOT NULL AND k.giv IS NOT NULL
+         AND dmetaphone(p.family_name) = k.fam AND dmetaphone(p.given_name) = k.giv
+         AND p.status IN ('active','provisional') LIMIT 50)
+     ) c LIMIT $5`,
+    [ids, dates, family, given, limit],
+  );
+  return rows.map((r) => r.id);
+}
+
+/** The scorer's view of stored patients: consolidated row, identifiers and aliases from source records. */
+export async function loadCandidates(db: Queryable, patientIds: number[]): Promise<Candidate[]> {
+  if (!patientIds.length) return [];
+  const { rows } = await db.query(
+    `SELECT p.id, p.status, p.given_name, p.middle_name, p.family_name, p.suffix, p.birth_date, p.sex,
+            p.mother_maiden_name, p.multiple_birth, p.birth_order, p.address, p.phone,
+            COALESCE((SELECT json_agg(json_build_object('value', i.id_value, 'authority', i.authority, 'type', i.id_type))
+                      FROM patient_identifier i WHERE i.patient_id = p.id), '[]') AS identifiers,
+            COALESCE((SELECT json_agg(s.demographics) FROM (SELECT demographics FROM patient_source_record
+                      WHERE patient_id = p.id ORDER BY id DESC LIMIT 5) s), '[]') AS sources
+       FROM patient p
+      WHERE p.id = ANY($1::bigint[]) AND p.status IN ('active','provisional')`,
+    [patientIds],
+  );
+  return rows.map((r) => {
+    const sources = r.sources as Partial<PatientRecord>[];
+    const aliases: { given?: string; family?: string }[] = [];
+    const guardians: { given?: string; family?: string }[] = [];
+    for (const s of sources) {
+      for (const a of s.aliases ?? []) aliases.push({ given: a.given, family: a.family });
+      // Earlier names the same person was reported under count as aliases too.
+      if (s.name && (s.name.family !== r.family_name || s.name.given !== r.given_name)) aliases.push({ given: s.name.given, family: s.name.family });
+      for (const g of s.guardians ?? []) guardians.push({ given: g.name?.given, family: g.name?.family });
+    }
+    const addr = (r.address ?? {}) as { street?: string; city?: string; zip?: string };
+    return {
+      patientId: r.id, status: r.status,
+      person: {
+        given: r.given_name ?? undefined, middle: r.middle_name ?? undefined, family: r.family_name ?? undefined,
+        suffix: r.suffix ?? undefined, birthDate: r.birth_date ?? undefined, sex: r.sex ?? undefined,
+        motherMaidenName: r.mother_maiden_name ?? undefined, aliases, guardians,
+        street: addr.street, city: addr.city, zip: addr.zip, phone: r.phone ?? undefined,
+        identifiers: r.identifiers, multipleBirth: (r.multiple_birth ?? '').toUpperCase() === 'Y',
+        birthOrder: r.birth_order ?? undefined,
+      },
+    };
+  });
+}

@@ -1,0 +1,33 @@
+// The registry's patient matcher: candidates from PostgreSQL (candidates.ts), scored by the pure scorer.
+import type { PoolClient } from 'pg';
+import type { MatchDecision, PatientRecord } from '../pipeline/canonical.ts';
+import { candidateIds, loadCandidates } from './candidates.ts';
+import { personFromRecord, scorePair, type MatchPerson } from './score.ts';
+
+/** Same signature as the pipeline's matcher hook. */
+export type PatientMatcher = (client: PoolClient, record: PatientRecord, ctx: { organizationId: number }) => Promise<MatchDecision>;
+
+const RANK = { match: 2, possible: 1, new: 0 } as const;
+
+/** Matches a scorer-view person against the stored patients. */
+export async function matchPerson(client: Pick<PoolClient, 'query'>, person: MatchPerson): Promise<MatchDecision> {
+  const ids = await candidateIds(client, person);
+  const candidates = await loadCandidates(client, ids);
+  const scored = candidates.map((c) => ({ c, s: scorePair(person, c.person) }))
+    // Only active patients can take an automatic match; a provisional one awaits review itself.
+    .map(({ c, s }) => ({ c, s: c.status === 'provisional' && s.outcome === 'match' ? { ...s, outcome: 'possible' as const, reasons: [...s.reasons, 'rule:candidateProvisional'] } : s }))
+    .sort((x, y) => RANK[y.s.outcome] - RANK[x.s.outcome] || y.s.score - x.s.score);
+  const list = scored.filter((x) => x.s.outcome !== 'new').map((x) => ({ patientId: x.c.patientId, score: x.s.score }));
+  const best = scored[0];
+  if (!best || best.s.outcome === 'new') {
+    return { outcome: 'new', candidates: list, reasons: best ? [`best candidate ${best.c.patientId} scored ${best.s.score}`] : ['no candidate'] };
+  }
+  const matches = scored.filter((x) => x.s.outcome === 'match');
+  if (matches.length > 1) {
+    // Two existing patients both look certain: that is for a person to decide.
+    return { outcome: 'possible', patientId: best.c.patientId, candidates: list, reasons: [...best.s.reasons, `rule:severalMatches(${matches.length})`] };
+  }
+  return { outcome: best.s.outcome, patientId: best.c.patientId, candidates: list, reasons: best.s.reasons };
+}
+
+export const matchPatient: PatientMatcher = (client, record) => matchPerson(client, personFromRecord(record));
