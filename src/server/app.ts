@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Pool } from '../registry/database.ts';
 import { registerSchoolRoutes } from '../schools/routes.ts';
+import { registerMatchingRoutes, denyAll } from '../matching/routes.ts';
 
 export interface AppContext {
   pool: Pool;
@@ -21,5 +22,7 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean } = {})
     return { status: 'ok' };
   });
   await registerSchoolRoutes(app, ctx);
+  // TODO(access): replace denyAll with the registry-administrator check once src/access provides it.
+  await registerMatchingRoutes(app, { pool: ctx.pool, cdsiDir: ctx.config.cdsiDir }, { authorize: denyAll });
   return app;
 }
