@@ -40,6 +40,7 @@ export interface MatchPerson {
   city?: string;
   zip?: string;
   phone?: string;
+  email?: string;
   identifiers?: MatchIdentifier[];
   multipleBirth?: boolean;
   birthOrder?: number;
@@ -68,6 +69,8 @@ export const WEIGHTS = {
   guardianGiven: { exact: 1.5, similar: 1, disagree: -2 },
   guardianFamily: { exact: 1, disagree: 0 },
   phone: { exact: 3, similar: 2, disagree: -1.5 },
+  // Shared by families, changed often: like a phone number.
+  email: { exact: 3, similar: 2, disagree: -1 },
   street: { exact: 3, similar: 2, disagree: -1.5 },
   zip: { exact: 1, disagree: -0.5 },
   city: { exact: 0.5, disagree: 0 },
@@ -131,8 +134,16 @@ function similar(a: string, b: string): boolean {
   if (x === y) return true;
   const d = distance(x, y);
   if (d <= 1 && Math.min(x.length, y.length) >= 3) return true;
+  if (d === 2 && x.length === y.length && x.length >= 3 && isTransposition(x, y)) return true;
   if (d <= 2 && Math.min(x.length, y.length) >= 7) return true;
   return jaroWinkler(x, y) >= 0.92;
+}
+
+/** Two adjacent letters swapped ('ONAH' / 'NOAH'). */
+function isTransposition(x: string, y: string): boolean {
+  const diff: number[] = [];
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) diff.push(i);
+  return diff.length === 2 && diff[1] === diff[0]! + 1 && x[diff[0]!] === y[diff[1]!] && x[diff[1]!] === y[diff[0]!];
 }
 
 function tokens(s: string): string[] { return s.split(/[ \-]+/).filter(Boolean); }
@@ -142,7 +153,7 @@ interface Norm {
   aliases: { given: string; family: string }[];
   dob?: [number, number, number]; sex: string; mmn: string;
   guardians: { given: string; family: string }[];
-  street: string; city: string; zip: string; phone: string;
+  street: string; city: string; zip: string; phone: string; email: string;
   ids: { value: string; authority: string; type: string }[];
   multipleBirth: boolean; birthOrder?: number;
 }
@@ -181,6 +192,7 @@ export function normalizePerson(p: MatchPerson): Norm {
     guardians: (p.guardians ?? []).map((g) => ({ given: normalizeText(g.given), family: normalizeText(g.family) })),
     street: normalizeText(p.street), city: squash(normalizeText(p.city)), zip: (p.zip ?? '').replace(/\D/g, '').slice(0, 5),
     phone: (p.phone ?? '').toUpperCase().replace(/[^0-9A-Z]/g, ''),
+    email: (p.email ?? '').trim().toLowerCase(),
     ids: (p.identifiers ?? []).filter((i) => i.value && i.value.trim()).map((i) => ({
       value: i.value.toUpperCase().replace(/[^0-9A-Z]/g, ''), authority: (i.authority ?? '').toUpperCase(), type: normType(i.type),
     })),
@@ -290,6 +302,11 @@ export function scorePair(pa: MatchPerson, pb: MatchPerson): MatchScore {
     else if (distance(a.phone, b.phone) <= 1 || (a.phone.length >= 10 && b.phone.length >= 10 && (a.phone.slice(-7) === b.phone.slice(-7) || distance(a.phone, b.phone) <= 2 && jaroWinkler(a.phone, b.phone) > 0.9))) add('phone', 'similar', WEIGHTS.phone.similar);
     else add('phone', 'disagree', WEIGHTS.phone.disagree);
   }
+  if (a.email && b.email) {
+    if (a.email === b.email) add('email', 'exact', WEIGHTS.email.exact);
+    else if (distance(a.email, b.email) <= 1) add('email', 'similar', WEIGHTS.email.similar);
+    else add('email', 'disagree', WEIGHTS.email.disagree);
+  }
   if (a.street && b.street) {
     const x = squash(a.street), y = squash(b.street);
     if (x === y) add('street', 'exact', WEIGHTS.street.exact);
@@ -324,7 +341,11 @@ export function scorePair(pa: MatchPerson, pb: MatchPerson): MatchScore {
     if (dob === 'exact' && !firstNamesAgree) { outcome = 'new'; reasons.push('rule:twinsDifferentBirthOrder'); }
     else cap('differentBirthOrder');
   }
-  if (dob === 'exact' && (family === 'exact' || family === 'partial' || family === 'similar') && given !== 'exact' && given !== 'nickname') {
+  // A missing first name is let through only when a one-per-person identifier (SSN, Medicaid) agrees:
+  // twins share surname, birth date, address and mother, never an SSN.
+  const personalIdAgrees = reasons.includes(`ssn:exact(+${WEIGHTS.ssn.exact})`) || reasons.includes(`medicaid:exact(+${WEIGHTS.medicaid.exact})`);
+  if (dob === 'exact' && (family === 'exact' || family === 'partial' || family === 'similar') && given !== 'exact' && given !== 'nickname'
+    && !(given === 'missing' && !a.placeholder && !b.placeholder && personalIdAgrees)) {
     cap('twinProtection');
   }
   if ((a.multipleBirth || b.multipleBirth) && given !== 'exact' && given !== 'nickname') cap('multipleBirthNameDiffers');
@@ -344,7 +365,7 @@ export function personFromRecord(r: PatientRecord): MatchPerson {
     aliases: r.aliases.map((a) => ({ given: a.given, family: a.family })),
     birthDate: r.birthDate, sex: r.sex, motherMaidenName: r.motherMaidenName,
     guardians: r.guardians.map((g) => ({ given: g.name?.given, family: g.name?.family })),
-    street: r.address?.street, city: r.address?.city, zip: r.address?.zip, phone: r.phone,
+    street: r.address?.street, city: r.address?.city, zip: r.address?.zip, phone: r.phone, email: r.email,
     identifiers: r.identifiers.map((i) => ({ value: i.value, authority: i.authority, type: i.type })),
     multipleBirth: (r.multipleBirth ?? '').toUpperCase() === 'Y', birthOrder: r.birthOrder,
   };
