@@ -106,9 +106,33 @@ test('twins: same birth date, surname and address but different first names are 
 test('merge refuses self-merge and merging an already merged patient; dedup is idempotent', async () => {
   const a = await tx((c) => recordPatient(c, rec({ name: { family: 'Zed', given: 'Ann' }, identifiers: [], birthDate: '2010-01-01' }), { organizationId: null }));
   await assert.rejects(tx((c) => mergePatients(c, a.patientId, a.patientId, { actor: 't' })), /itself/);
+  const x = await tx((c) => recordPatient(c, rec({ name: { family: 'Quorn', given: 'Max' }, identifiers: [], birthDate: '1999-09-09' }), { organizationId: null }));
+  const y = await tx((c) => recordPatient(c, rec({ name: { family: 'Pringle', given: 'Sue' }, identifiers: [], birthDate: '1998-08-08' }), { organizationId: null }));
+  await tx((c) => mergePatients(c, x.patientId, y.patientId, { actor: 't' }));
+  await assert.rejects(tx((c) => mergePatients(c, a.patientId, y.patientId, { actor: 't' })), /already merged/);
   await addDose(a.patientId, a.sourceRecordId, '2011-01-01', '03');
   await addDose(a.patientId, a.sourceRecordId, '2011-01-02', '94', { historical: true });
   const first = await tx((c) => applyVaccinationDedup(c, a.patientId, groups));
   assert.equal(first.length, 1);
   assert.deepEqual(await tx((c) => applyVaccinationDedup(c, a.patientId, groups)), []);
 });
+
+test('merging withdraws other open reviews of the merged record; unmerge reopens them', async () => {
+  const mk = (given: string, birthDate: string) => tx((c) => recordPatient(c, rec({ name: { family: 'Vasquez', given }, identifiers: [], birthDate, phone: undefined, address: undefined, guardians: [], motherMaidenName: undefined }), { organizationId: null }));
+  const a = await mk('Elena', '2016-04-05');
+  const b = await mk('Elena', '2016-05-04');   // possible of a (swapped)
+  assert.equal(b.decision.outcome, 'possible');
+  const other = await tx((c) => insertPatientForTest(c));
+  const extra = await db.pool.query<{ id: number }>(`INSERT INTO match_review (patient_id, candidate_patient_id, score) VALUES ($1, $2, 15) RETURNING id`, [b.patientId, other]);
+  const { mergeId } = await tx((c) => decideReview(c, b.reviewId!, 'merge', 'tester'));
+  assert.equal((await getReview(db.pool, extra.rows[0]!.id))!.status, 'withdrawn');
+  await tx((c) => unmergePatients(c, mergeId!, 'tester'));
+  assert.equal((await getReview(db.pool, extra.rows[0]!.id))!.status, 'open');
+  assert.equal((await getReview(db.pool, b.reviewId!))!.status, 'open');
+  void a;
+});
+
+async function insertPatientForTest(c: PoolClient): Promise<number> {
+  const { rows } = await c.query<{ id: number }>(`INSERT INTO patient (family_name, given_name, birth_date) VALUES ('Other', 'Person', '2000-01-01') RETURNING id`);
+  return rows[0]!.id;
+}

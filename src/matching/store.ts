@@ -125,6 +125,8 @@ interface MergeLog {
   identifiersMoved: { id_value: string; authority: string; id_type: string }[];
   identifiersDropped: { id_value: string; authority: string; id_type: string; source_record_id: number | null }[];
   consolidation: { id: number; before: number | null }[];
+  /** Open review items about the merged patient, withdrawn by the merge (reopened by an unmerge). */
+  reviewsWithdrawn?: number[];
 }
 
 async function patientRow(db: Q, id: number, lock = false) {
@@ -171,6 +173,12 @@ export async function mergePatients(client: PoolClient, survivorId: number, merg
                         FROM patient m WHERE s.id = $1 AND m.id = $2`, [survivorId, mergedId]);
   await client.query(`UPDATE patient SET status = 'merged', merged_into = $2, updated_at = now() WHERE id = $1`, [mergedId, survivorId]);
   if (opts.groups) log.consolidation = await applyVaccinationDedup(client, survivorId, opts.groups, opts.dedup);
+  // Other open questions about the merged record no longer make sense: it is now part of the survivor.
+  const withdrawn = await client.query<{ id: number }>(
+    `UPDATE match_review SET status = 'withdrawn', decided_at = now(), decided_by = $2, note = 'patient merged'
+      WHERE status = 'open' AND (patient_id = $1 OR candidate_patient_id = $1) AND id IS DISTINCT FROM $3 RETURNING id`,
+    [mergedId, opts.actor, opts.reviewId ?? null]);
+  log.reviewsWithdrawn = withdrawn.rows.map((r) => r.id);
   const { rows } = await client.query<{ id: number }>(
     `INSERT INTO patient_merge (survivor_id, merged_id, review_id, merged_by, log) VALUES ($1,$2,$3,$4,$5) RETURNING id`,
     [survivorId, mergedId, opts.reviewId ?? null, opts.actor, JSON.stringify(log)]);
@@ -205,6 +213,9 @@ export async function unmergePatients(client: PoolClient, mergeId: number, actor
       [id, ...PATIENT_COLUMNS.map((c) => (c === 'address' && before[c] != null ? JSON.stringify(before[c]) : before[c]))]);
   }
   await client.query(`UPDATE patient_merge SET unmerged_at = now(), unmerged_by = $2 WHERE id = $1`, [mergeId, actor]);
+  if (log.reviewsWithdrawn?.length) {
+    await client.query(`UPDATE match_review SET status = 'open', decided_at = NULL, decided_by = NULL, note = NULL WHERE id = ANY($1::bigint[]) AND status = 'withdrawn'`, [log.reviewsWithdrawn]);
+  }
   if (m.review_id) await client.query(`UPDATE match_review SET status = 'open', decided_at = NULL, decided_by = NULL WHERE id = $1`, [m.review_id]);
   await client.query(`INSERT INTO audit_event (actor_kind, actor_id, action, patient_id, object_type, object_id, detail)
                       VALUES ('user', $1, 'unmerge', $2, 'patient', $3, $4)`, [actor, m.survivor_id, String(m.merged_id), JSON.stringify({ mergeId })]);

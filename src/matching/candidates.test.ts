@@ -1,0 +1,36 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { freshDatabase } from '../../test/support/postgres.ts';
+import { birthDateVariants, candidateIds } from './candidates.ts';
+
+const db = await freshDatabase();
+after(() => db.close());
+
+test('birth date variants: swapped day/month and +-1 day, month, year, only valid dates', () => {
+  const v = birthDateVariants('2019-03-07');
+  for (const d of ['2019-03-07', '2019-07-03', '2019-03-06', '2019-03-08', '2019-02-07', '2019-04-07', '2018-03-07', '2020-03-07']) assert.ok(v.includes(d), d);
+  assert.equal(v.length, 8);
+  assert.ok(!birthDateVariants('2019-01-31').includes('2019-31-01'));
+  assert.deepEqual(birthDateVariants('garbage'), []);
+  assert.ok(birthDateVariants('20190307').includes('2019-07-03'));
+});
+
+test('candidate selection by identifier, typo\'d birth date + phonetic name, and name alone', async () => {
+  const ins = async (family: string, given: string, dob: string, status = 'active') =>
+    (await db.pool.query<{ id: number }>(`INSERT INTO patient (family_name, given_name, birth_date, status) VALUES ($1,$2,$3,$4) RETURNING id`, [family, given, dob, status])).rows[0]!.id;
+  const smith = await ins('Smith', 'Katherine', '2015-06-04');
+  const other = await ins('Jones', 'Peter', '2015-06-04');
+  const merged = await ins('Smith', 'Katherine', '2015-06-04', 'merged');
+  const byId = await ins('Unrelated', 'Name', '1990-01-01');
+  await db.pool.query(`INSERT INTO patient_identifier (patient_id, id_value, authority, id_type) VALUES ($1, 'X-1', 'A', 'MR')`, [byId]);
+
+  const swapped = await candidateIds(db.pool, { family: 'Smyth', given: 'Kathryn', birthDate: '2015-04-06' });
+  assert.ok(swapped.includes(smith));
+  assert.ok(!swapped.includes(other), 'different names on the same date are not candidates');
+  assert.ok(!swapped.includes(merged), 'merged patients are never candidates');
+  const wrongDob = await candidateIds(db.pool, { family: 'Smith', given: 'Katherine', birthDate: '2001-01-01' });
+  assert.ok(wrongDob.includes(smith));
+  const viaId = await candidateIds(db.pool, { family: 'Zzz', identifiers: [{ value: 'X-1' }] });
+  assert.deepEqual(viaId, [byId]);
+  assert.deepEqual(await candidateIds(db.pool, {}), []);
+});
