@@ -117,6 +117,24 @@ export function checkInput(input: EvaluationInput): string[] {
 /** Normalize a CVX code so '8' and '08' match. */
 const cvxKey = (c: string) => String(Number(c));
 
+// Per-pack lookups built once (packs are immutable once loaded).
+const productSets = new WeakMap<object, Set<string>>();
+function productSet(owner: { products?: string[] }): Set<string> | undefined {
+  if (!owner.products) return undefined;
+  let set = productSets.get(owner);
+  if (!set) productSets.set(owner, set = new Set(owner.products.map(cvxKey)));
+  return set;
+}
+const ruleMaps = new WeakMap<Requirement, Map<string, Requirement['productRules'][number]>>();
+function ruleFor(req: Requirement, cvx: string) {
+  let m = ruleMaps.get(req);
+  if (!m) {
+    ruleMaps.set(req, m = new Map());
+    for (const r of req.productRules) for (const c of r.products) if (!m.has(cvxKey(c))) m.set(cvxKey(c), r);
+  }
+  return m.get(cvxKey(cvx));
+}
+
 function flagOk(flags: Record<string, boolean>, f: string): boolean {
   return f.startsWith('!') ? !flags[f.slice(1)] : !!flags[f];
 }
@@ -175,7 +193,7 @@ interface StepResult {
 }
 
 function selectStep(step: Step, eligible: Eligible[], dob: IsoDate, grace: number, asOf: IsoDate): StepResult {
-  const allowed = step.products ? new Set(step.products.map(cvxKey)) : undefined;
+  const allowed = productSet(step);
   const pool = eligible.filter((d) => !allowed || allowed.has(cvxKey(d.cvx)));
   const selected: StepResult['selected'] = [];
   const skipped: StepResult['skipped'] = [];
@@ -279,9 +297,10 @@ function evaluateRequirement(input: EvaluationInput, req: Requirement): VaccineE
   const fc = forecastFor(req, input.forecast);
 
   // Doses of the vaccine's products, in date order, each judged for CDSi validity and product rules.
-  const products = new Set(req.products.map(cvxKey));
+  const products = productSet(req)!;
   const eligible: Eligible[] = [];
-  const sorted = [...input.doses].filter((d) => products.has(cvxKey(d.cvx))).sort((a, b) => compareDates(a.date, b.date));
+  // input.doses is in date order (evaluateStudent sorts once).
+  const sorted = input.doses.filter((d) => products.has(cvxKey(d.cvx)));
   for (const d of sorted) {
     const rej = (reason: string) => base.notCounted.push({ date: d.date, cvx: d.cvx, reason });
     if (d.date > asOf) { rej(`dated after the as-of date ${asOf}`); continue; }
@@ -291,7 +310,7 @@ function evaluateRequirement(input: EvaluationInput, req: Requirement): VaccineE
       if (invalid.length) { rej(`not valid under the CDSi evaluation for ${invalid.join(', ')}`); continue; }
       if (!judged.length) { rej(`no CDSi evaluation for ${req.antigens.join(', ')}`); continue; }
     }
-    const rule = req.productRules.find((r) => r.products.map(cvxKey).includes(cvxKey(d.cvx)));
+    const rule = req.productRules.length ? ruleFor(req, d.cvx) : undefined;
     if (rule) {
       if (rule.minAge && d.date < addDays(addDuration(student.dob, rule.minAge), -grace)) { rej(`CVX ${d.cvx} counts only from age ${rule.minAge}${rule.note ? ` (${rule.note})` : ''}`); continue; }
       if (rule.onlyWithMedicalExemptionFor || rule.onlyWithObservation) {
@@ -337,7 +356,7 @@ function evaluateRequirement(input: EvaluationInput, req: Requirement): VaccineE
     for (const s of best.steps) for (const x of s.skipped) if (!used.has(x.dose.date) && !base.notCounted.some((n) => n.date === x.dose.date && n.cvx === x.dose.cvx)) {
       base.notCounted.push({ date: x.dose.date, cvx: x.dose.cvx, reason: x.reason });
     }
-    base.counted.sort((a, b) => compareDates(a.date, b.date));
+    base.counted.sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
   }
   const path = best ? { id: best.path.id, label: best.path.label } : undefined;
   if (met) return { ...base, path, status: 'compliant', reason: `met: ${met.path.label}` };
@@ -390,9 +409,15 @@ function evaluateRequirement(input: EvaluationInput, req: Requirement): VaccineE
 export function evaluateStudent(input: EvaluationInput): Evaluation {
   const problems = checkInput(input);
   if (problems.length) throw new EvaluationInputError(problems);
+  return evaluateChecked(input);
+}
+
+/** evaluateStudent for input already passed through checkInput. */
+export function evaluateChecked(input: EvaluationInput): Evaluation {
   const { pack, student, asOf } = input;
   const level = pack.levels.find((l) => l.grades.includes(String(student.grade)))!;
-  const vaccines = level.requirements.filter((r) => applies(r.appliesWhen, student, asOf)).map((r) => evaluateRequirement(input, r));
+  const sorted = { ...input, doses: [...input.doses].sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0)) };
+  const vaccines = level.requirements.filter((r) => applies(r.appliesWhen, student, asOf)).map((r) => evaluateRequirement(sorted, r));
   const status = pack.statusPrecedence.find((s) => vaccines.some((v) => v.status === s)) ?? 'compliant';
   const exemptionTypes = [...new Set(vaccines.filter((v) => v.status === 'exempt').map((v) => v.exemption!.type))];
   return { pack: pack.id, asOf, level: { id: level.id, name: level.name }, status, vaccines, exemptionTypes };

@@ -5,7 +5,7 @@
 // 4-day grace period). It knows nothing of intervals, so it over-counts; callers can pass the real
 // engine through the `engine` parameter.
 import { addDays, addDuration, type IsoDate } from './dates.ts';
-import { checkInput, evaluateStudent, EvaluationInputError, type DoseInput, type EvaluationInput, type ForecastInput } from './evaluate.ts';
+import { checkInput, evaluateChecked, EvaluationInputError, type DoseInput, type EvaluationInput, type ForecastInput } from './evaluate.ts';
 import type { Pack } from './pack.ts';
 
 export interface CdsiResult {
@@ -24,24 +24,36 @@ const FIRST_DOSE_MIN_AGE: Record<string, string> = {
 };
 
 /** The stand-in engine: antigens of a dose are taken from the pack's requirements listing its CVX. */
+const minimalByPack = new WeakMap<Pack, CdsiEngine>();
+
 export function minimalCdsi(pack: Pack): CdsiEngine {
+  let e = minimalByPack.get(pack);
+  if (!e) minimalByPack.set(pack, e = buildMinimal(pack));
+  return e;
+}
+
+function buildMinimal(pack: Pack): CdsiEngine {
   const antigensByCvx = new Map<string, Set<string>>();
   for (const l of pack.levels) for (const r of l.requirements) for (const c of r.products) {
     const k = String(Number(c));
     if (!antigensByCvx.has(k)) antigensByCvx.set(k, new Set());
     for (const a of r.antigens) antigensByCvx.get(k)!.add(a);
   }
-  return (patient, doses) => ({
-    doses: doses.map((d) => {
-      const out: Record<string, boolean> = {};
-      for (const a of antigensByCvx.get(String(Number(d.cvx))) ?? []) {
-        const min = FIRST_DOSE_MIN_AGE[a] ?? '0d';
-        out[a] = d.date >= addDays(addDuration(patient.dob, min), -4);
-      }
-      return out;
-    }),
-    forecast: {},
-  });
+  return (patient, doses) => {
+    const threshold = new Map<string, string>();
+    return {
+      doses: doses.map((d) => {
+        const out: Record<string, boolean> = {};
+        for (const a of antigensByCvx.get(String(Number(d.cvx))) ?? []) {
+          let t = threshold.get(a);
+          if (!t) threshold.set(a, t = addDays(addDuration(patient.dob, FIRST_DOSE_MIN_AGE[a] ?? '0d'), -4));
+          out[a] = d.date >= t;
+        }
+        return out;
+      }),
+      forecast: {},
+    };
+  };
 }
 
 /** Fill in validity and forecast from the engine; validity already supplied by the caller is kept. */
@@ -55,5 +67,5 @@ export function withCdsi(input: EvaluationInput, engine: CdsiEngine = minimalCds
 export function evaluateWithCdsi(input: EvaluationInput, engine?: CdsiEngine) {
   const problems = checkInput(input);
   if (problems.length) throw new EvaluationInputError(problems);
-  return evaluateStudent(withCdsi(input, engine));
+  return evaluateChecked(withCdsi(input, engine));
 }

@@ -1,0 +1,57 @@
+// npm run bench:schools [-- --students N]: evaluates a district of N (default 50,000) enrolled students
+// end to end from the database (read enrollments, patients, doses, observations; evaluate against the
+// MA pack; count the survey; write the CSV) and prints the figures. Target: < 10 s for 50,000.
+// Uses DATABASE_URL if set, else its own embedded PostgreSQL (port IIS_BENCH_PG_PORT, default 18610).
+// On a shared 2-core machine, figures are depressed by other load.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { createPool, startEmbeddedPostgres, withDatabase, type RunningPostgres } from '../src/registry/database.ts';
+import { migrate } from '../src/registry/migrate.ts';
+import { evaluateDistrict } from '../src/schools/district.ts';
+import { seedDistrict } from '../src/schools/district-seed.ts';
+import { surveyCounts, surveyCsv } from '../src/schools/survey.ts';
+import { loadPack } from '../src/schools/pack.ts';
+
+const args = process.argv.slice(2);
+const students = Number(args[args.indexOf('--students') + 1] || 0) || 50_000;
+let server: RunningPostgres | undefined;
+const dataDir = path.join(os.tmpdir(), `iis-bench-schools-${process.pid}`);
+let admin = process.env.DATABASE_URL;
+if (!admin) {
+  server = await startEmbeddedPostgres({ dataDir, port: Number(process.env.IIS_BENCH_PG_PORT || 18610), ephemeral: true });
+  admin = server.adminUrl;
+}
+const dbName = `bench_schools_${process.pid}`;
+const c = new pg.Client({ connectionString: admin });
+await c.connect();
+await c.query(`CREATE DATABASE "${dbName}"`);
+await c.end();
+const pool = createPool(withDatabase(admin, dbName), 4);
+try {
+  await migrate(pool);
+  let t = performance.now();
+  const schools = await seedDistrict(pool, students, 40);
+  await pool.query('ANALYZE');
+  const vax = (await pool.query('SELECT count(*)::int AS n FROM vaccination')).rows[0].n;
+  console.log(`seeded ${students.toLocaleString('en-US')} students in ${schools.length} schools, ${vax.toLocaleString('en-US')} doses, in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+  const pack = loadPack('MA-2025-2026');
+  for (let run = 1; run <= 2; run++) {
+    t = performance.now();
+    const { entries, problems } = await evaluateDistrict(pool, { pack, asOf: '2025-10-01', schoolYear: '2025-2026', schoolOrgIds: schools });
+    const tEval = performance.now();
+    const csv = surveyCsv(surveyCounts(entries, pack.surveyGrades));
+    const total = (performance.now() - t) / 1000;
+    const compliant = entries.filter((e) => e.evaluation.status === 'compliant').length;
+    console.log(`run ${run}: ${entries.length.toLocaleString('en-US')} students evaluated in ${((tEval - t) / 1000).toFixed(2)} s, survey CSV (${csv.split('\r\n').length - 2} rows) total ${total.toFixed(2)} s `
+      + `= ${Math.round(entries.length / total).toLocaleString('en-US')} students/s; ${compliant.toLocaleString('en-US')} compliant, ${problems.length} problems; target < 10 s: ${total < 10 ? 'met' : 'NOT met'}`);
+  }
+} finally {
+  await pool.end();
+  const c2 = new pg.Client({ connectionString: admin });
+  await c2.connect();
+  await c2.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+  await c2.end();
+  if (server) { await server.stop(); fs.rmSync(dataDir, { recursive: true, force: true }); }
+}
