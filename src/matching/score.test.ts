@@ -80,3 +80,27 @@ test('string helpers', () => {
   assert.ok(!areNicknames('William', 'Robert'));
   assert.ok(nicknameGroupCount >= 200);
 });
+
+test('empty and malformed records never crash and never match', () => {
+  assert.equal(scorePair({}, {}).outcome, 'new');
+  const junk: MatchPerson = { given: '!!!', family: '   ', birthDate: 'not-a-date', sex: '?', phone: '()', identifiers: [{ value: '  ' }], zip: 'abc' };
+  assert.equal(scorePair(junk, junk).outcome, 'new');
+  assert.equal(scorePair(base, junk).outcome, 'new');
+});
+
+test('first/last swapped and middle name used as first name are possible, not automatic', () => {
+  const swapped = scorePair(base, withChanges({ given: 'Larssen', family: 'Robert' }));
+  assert.ok(swapped.reasons.includes('given:swapped(+2)'));
+  assert.notEqual(swapped.outcome, 'match');
+  const middleFirst = scorePair(base, withChanges({ given: 'James', middle: 'Robert' }));
+  assert.notEqual(middleFirst.outcome, 'match');
+});
+
+test('scoring is symmetric', () => {
+  const variants: MatchPerson[] = [withChanges({ given: 'Bob' }), withChanges({ birthDate: '2019-07-03' }), withChanges({ family: 'Larssen-Otter', phone: undefined }), { given: 'Rob', family: 'Larsen', birthDate: '2019-03-07' }];
+  for (const v of variants) {
+    const x = scorePair(base, v), y = scorePair(v, base);
+    assert.equal(x.score, y.score);
+    assert.equal(x.outcome, y.outcome);
+  }
+});

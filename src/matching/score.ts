@@ -17,8 +17,10 @@
 // more corroborating field (>= ~2 bits: address, phone, identifier, mother's maiden name) makes it 22.
 // Possible from 12 bits (e.g. names agree but birth date is a typo, or birth date + surname + sex only).
 // Outcome: total >= MATCH_THRESHOLD -> Match, >= POSSIBLE_THRESHOLD -> Possible Match, else Not a Match;
-// then hard rules can only LOWER an automatic Match (twins, placeholder names, different sex, conflicting
-// one-per-person identifiers from the same authority, different birth order).
+// then hard rules can only LOWER an automatic Match to Possible (twins: same birth date and surname with a
+// different or typo'd first name, or a multiple birth whose first names differ; placeholder names such as
+// BABY BOY; different sex; conflicting SSN/Medicaid; different suffix; swapped name fields; a birth date that
+// is not exact), and twins with a different birth order and first name are Not a Match.
 import { distance } from 'fastest-levenshtein';
 import { areNicknames } from './nicknames.ts';
 import type { PatientRecord } from '../pipeline/canonical.ts';
@@ -350,6 +352,8 @@ export function scorePair(pa: MatchPerson, pb: MatchPerson): MatchScore {
   }
   if ((a.multipleBirth || b.multipleBirth) && given !== 'exact' && given !== 'nickname') cap('multipleBirthNameDiffers');
   if (a.placeholder || b.placeholder) cap('placeholderName');
+  // First/last or first/middle written in each other's place: the name fields are unreliable, a person decides.
+  if (given === 'swapped') cap('namesSwapped');
   if (a.sex && b.sex && 'MF'.includes(a.sex) && 'MF'.includes(b.sex) && a.sex !== b.sex) cap('differentSex');
   if (conflictingId) cap('conflictingIdentifier');
   if (a.suffix && b.suffix && a.suffix !== b.suffix) cap('differentSuffix');
