@@ -99,6 +99,7 @@ test('bad input gets specific errors, not a crash', () => {
   assert.throws(() => evaluateStudent(input({ asOf: '2026-02-30' })), /asOf must be a date/);
   assert.throws(() => evaluateStudent(input({ student: { dob, grade: 'K' } })), /grade "K" is not a grade of pack NL-2026-2027/);
   assert.throws(() => evaluateStudent(input({ exemptions: [{ type: 'religious' }] })), /not accepted by pack NL-2026-2027 \(accepted: medical, conscience\)/);
+  assert.throws(() => evaluateStudent(input({ exemptions: [{ type: 'medical', vaccine: 'measles' }] })), /vaccine "measles" is not a vaccine of pack NL-2026-2027 \(vaccines: HepA, Measles, HPV\)/);
   try {
     evaluateStudent(input({ doses: [{ date: '2021-13-01', cvx: '83' }, { date: '2021-07-01', cvx: 'MMR' }, { date: '2019-01-01', cvx: '03' }] }));
     assert.fail('should throw');

@@ -110,6 +110,9 @@ export function checkInput(input: EvaluationInput): string[] {
     const rule = pack.exemptions.find((r) => r.type === e?.type);
     if (!rule) p.push(`exemptions[${i}].type ${JSON.stringify(e?.type)} is not accepted by pack ${pack.id} (accepted: ${pack.exemptions.map((r) => r.type).join(', ')})`);
     for (const k of ['date', 'expires'] as const) if (e?.[k] !== undefined && !isIsoDate(e[k])) p.push(`exemptions[${i}].${k} must be a date YYYY-MM-DD`);
+    if (e?.vaccine !== undefined && !pack.levels.some((l) => l.requirements.some((r) => r.vaccine === e.vaccine))) {
+      p.push(`exemptions[${i}].vaccine ${JSON.stringify(e.vaccine)} is not a vaccine of pack ${pack.id} (vaccines: ${[...new Set(pack.levels.flatMap((l) => l.requirements.map((r) => r.vaccine)))].join(', ')})`);
+    }
   });
   return p;
 }
