@@ -1,7 +1,10 @@
 // HTTP contract of the schools capability. Routes translate only: parse, call the pure core, answer.
-// TODO(access): protect with the access engineer's guard (school nurse / school admin roles) once
-// src/access exists; until then the evaluate route needs no session (it reads no stored data).
-import type { FastifyInstance } from 'fastify';
+// The evaluate route reads no stored data (the caller sends the record), so it needs no session; routes
+// that read registry records take an `authorize` hook, deny-all until src/access provides the guard.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { CertificateError, issuePatientCertificate } from '../documents/issue.ts';
+import { loadPack } from './pack.ts';
+import { isIsoDate } from './dates.ts';
 import type { Pool } from '../registry/database.ts';
 import { verifyCertificate } from '../documents/store.ts';
 import { verifyPageHtml } from '../documents/verify-page.ts';
@@ -9,7 +12,44 @@ import { RequestError, runEvaluateRequest } from './cases.ts';
 import { EvaluationInputError } from './evaluate.ts';
 import { PackError, listPacks } from './pack.ts';
 
-export async function registerSchoolRoutes(app: FastifyInstance, ctx: { pool: Pool; registryName?: string }): Promise<void> {
+/** Returns the user (truthy) when allowed, after sending 401/403 itself otherwise. */
+export type SchoolsAuthorize = (req: FastifyRequest, reply: FastifyReply, action: 'certificate') => Promise<unknown>;
+
+export const denyAll: SchoolsAuthorize = async (_req, reply) => {
+  await reply.code(403).send({ error: 'access control is not configured for school records' });
+  return undefined;
+};
+
+export async function registerSchoolRoutes(
+  app: FastifyInstance,
+  ctx: { pool: Pool; registryName?: string; publicBaseUrl?: string },
+  opts: { authorize?: SchoolsAuthorize } = {},
+): Promise<void> {
+  const authorize = opts.authorize ?? denyAll;
+  app.get<{ Params: { id: string }; Querystring: { pack?: string; grade?: string; date?: string; studentId?: string; school?: string } }>(
+    '/api/v1/schools/patients/:id/certificate.pdf', async (req, reply) => {
+      if (!(await authorize(req, reply, 'certificate'))) return reply;
+      const id = Number(req.params.id);
+      const q = req.query;
+      if (!Number.isInteger(id) || id <= 0) return reply.code(400).send({ error: `patient id must be a positive integer, got ${JSON.stringify(req.params.id)}` });
+      if (!q.pack || !q.grade) return reply.code(400).send({ error: 'query parameters pack (e.g. MA-2025-2026) and grade are required' });
+      if (!q.date || !isIsoDate(q.date)) return reply.code(400).send({ error: 'query parameter date (the report date, YYYY-MM-DD) is required' });
+      try {
+        const pack = loadPack(q.pack);
+        if (!pack.levels.some((l) => l.grades.includes(q.grade!))) return reply.code(400).send({ error: `grade ${JSON.stringify(q.grade)} is not a grade of pack ${pack.id}` });
+        const base = ctx.publicBaseUrl ?? `${req.protocol}://${req.host}`;
+        const { code, pdf } = await issuePatientCertificate(ctx.pool, {
+          patientId: id, pack, grade: q.grade, studentId: q.studentId, school: q.school,
+          registryName: ctx.registryName ?? 'Immunization Information System', reportDate: q.date, baseUrl: base,
+        });
+        return reply.header('content-type', 'application/pdf').header('x-verification-code', code)
+          .header('content-disposition', `inline; filename="certificate-${id}.pdf"`).send(pdf);
+      } catch (e) {
+        if (e instanceof PackError) return reply.code(404).send({ error: e.message });
+        if (e instanceof CertificateError) return reply.code(/^no patient/.test(e.message) ? 404 : 409).send({ error: e.message });
+        throw e;
+      }
+    });
   // Public by design: anyone holding a printed certificate may check its code.
   app.get<{ Params: { code: string } }>('/verify/:code', async (req, reply) => {
     const v = await verifyCertificate(ctx.pool, req.params.code);

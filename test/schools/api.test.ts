@@ -42,3 +42,24 @@ test('clear 400s and 404s for bad requests', async () => {
   res = await app.inject({ method: 'GET', url: '/api/v1/schools/packs' });
   assert.ok(res.json().packs.includes('MA-2025-2026'));
 });
+
+test('the patient certificate route is closed until access control is wired, and works behind an authorize hook', async () => {
+  let res = await app.inject({ method: 'GET', url: '/api/v1/schools/patients/1/certificate.pdf?pack=MA-2025-2026&grade=K&date=2025-10-01' });
+  assert.equal(res.statusCode, 403);
+  const Fastify = (await import('fastify')).default;
+  const { registerSchoolRoutes } = await import('../../src/schools/routes.ts');
+  const open = Fastify();
+  await registerSchoolRoutes(open, { pool: db.pool, registryName: 'Test', publicBaseUrl: 'https://iis.example.org' }, { authorize: async () => ({ user: 'nurse' }) });
+  const p = await db.pool.query(`INSERT INTO patient (given_name, family_name, birth_date) VALUES ('Kit', 'Ames', '2019-01-01') RETURNING id`);
+  res = await open.inject({ method: 'GET', url: `/api/v1/schools/patients/${p.rows[0].id}/certificate.pdf?pack=MA-2025-2026&grade=K&date=2025-10-01` });
+  assert.equal(res.statusCode, 200);
+  assert.equal(res.headers['content-type'], 'application/pdf');
+  assert.match(String(res.headers['x-verification-code']), /^[0-9A-Z]{4}(-[0-9A-Z]{4}){3}$/);
+  res = await open.inject({ method: 'GET', url: '/api/v1/schools/patients/99999999/certificate.pdf?pack=MA-2025-2026&grade=K&date=2025-10-01' });
+  assert.equal(res.statusCode, 404);
+  res = await open.inject({ method: 'GET', url: `/api/v1/schools/patients/${p.rows[0].id}/certificate.pdf?pack=MA-2025-2026&grade=Q&date=2025-10-01` });
+  assert.equal(res.statusCode, 400);
+  res = await open.inject({ method: 'GET', url: `/api/v1/schools/patients/abc/certificate.pdf?pack=MA-2025-2026&grade=K&date=2025-10-01` });
+  assert.equal(res.statusCode, 400);
+  await open.close();
+});

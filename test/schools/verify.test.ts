@@ -52,3 +52,21 @@ test('issue, verify, alter, revoke', async () => {
   assert.equal(res.statusCode, 404);
   assert.doesNotMatch(res.body, /<script>/);
 });
+
+test('a certificate issued for a registry patient verifies, and lists only that patient\'s live doses', async () => {
+  const { issuePatientCertificate, CertificateError } = await import('../../src/documents/issue.ts');
+  const { loadPack } = await import('../../src/schools/pack.ts');
+  const p = await db.pool.query(`INSERT INTO patient (given_name, family_name, birth_date, sex) VALUES ('Rio', 'Banks', '2019-05-02', 'M') RETURNING id`);
+  const id = p.rows[0].id;
+  await db.pool.query(`INSERT INTO vaccination (patient_id, administered_date, cvx, historical, deleted) VALUES
+    ($1, '2020-05-02', '03', true, false), ($1, '2023-06-01', '03', false, false), ($1, '2023-07-01', '21', false, true), ($1, '2027-01-01', '21', false, false)`, [id]);
+  const { code, pdf } = await issuePatientCertificate(db.pool, { patientId: id, pack: loadPack('MA-2025-2026'), grade: 'K', registryName: 'Test Registry', reportDate: '2025-10-01', baseUrl: 'https://iis.example.org/' });
+  assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
+  const v = await verifyCertificate(db.pool, code);
+  assert.equal(v.status, 'valid');
+  if (v.status !== 'valid') return;
+  assert.deepEqual(v.content.vaccines.find((x) => x.vaccine === 'MMR')!.doses, [{ date: '2020-05-02', cvx: '03', historical: true }, { date: '2023-06-01', cvx: '03', historical: false }]);
+  assert.deepEqual(v.content.vaccines.find((x) => x.vaccine === 'Varicella')!.doses, []);
+  assert.equal(v.content.compliance?.status, 'not compliant');
+  await assert.rejects(issuePatientCertificate(db.pool, { patientId: 999999, pack: loadPack('MA-2025-2026'), grade: 'K', registryName: 'x', reportDate: '2025-10-01', baseUrl: 'x' }), CertificateError);
+});
