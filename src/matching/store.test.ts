@@ -136,3 +136,32 @@ async function insertPatientForTest(c: PoolClient): Promise<number> {
   const { rows } = await c.query<{ id: number }>(`INSERT INTO patient (family_name, given_name, birth_date) VALUES ('Other', 'Person', '2000-01-01') RETURNING id`);
   return rows[0]!.id;
 }
+
+test('unmerge after new doses: no dose stays consolidated into the other patient', async () => {
+  const a = await tx((c) => recordPatient(c, rec({ name: { family: 'Adeyemi', given: 'Tunde' }, identifiers: [], birthDate: '2017-01-01' }), { organizationId: null }));
+  const b = await tx((c) => recordPatient(c, rec({ name: { family: 'Brennan', given: 'Siobhan' }, identifiers: [], birthDate: '2016-02-02', sex: 'F' }), { organizationId: null }));
+  const moved = await addDose(b.patientId, b.sourceRecordId, '2018-01-01', '08', { historical: true });
+  const mergeId = await tx((c) => mergePatients(c, a.patientId, b.patientId, { actor: 't', groups }));
+  // Later, the same dose is reported as administered to the merged patient, and wins the consolidation.
+  const later = await addDose(a.patientId, a.sourceRecordId, '2018-01-01', '08', { lot: 'H1' });
+  await tx((c) => applyVaccinationDedup(c, a.patientId, groups));
+  assert.equal((await db.pool.query('SELECT consolidated_into FROM vaccination WHERE id = $1', [moved])).rows[0].consolidated_into, later);
+  await tx((c) => unmergePatients(c, mergeId, 't'));
+  const back = (await db.pool.query('SELECT patient_id, consolidated_into FROM vaccination WHERE id = $1', [moved])).rows[0];
+  assert.deepEqual(back, { patient_id: b.patientId, consolidated_into: null });
+});
+
+test('concurrent submissions about the same new child create one patient', async () => {
+  const r = rec({ name: { family: 'Concurrent', given: 'Casey' }, identifiers: [{ value: 'CC-1', authority: 'X', type: 'MR' }], birthDate: '2023-03-03' });
+  // Three transactions open at the same time before any of them matches.
+  const clients = await Promise.all([0, 1, 2].map(() => db.pool.connect()));
+  await Promise.all(clients.map((c) => c.query('BEGIN')));
+  const results = await Promise.all(clients.map(async (c) => {
+    const out = await recordPatient(c, r, { organizationId: null });
+    await c.query('COMMIT');
+    c.release();
+    return out;
+  }));
+  assert.equal(new Set(results.map((x) => x.patientId)).size, 1);
+  assert.deepEqual(results.map((x) => x.decision.outcome).sort(), ['match', 'match', 'new']);
+});

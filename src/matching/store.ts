@@ -44,6 +44,9 @@ export interface RecordedPatient { patientId: number; sourceRecordId: number; de
  */
 export async function recordPatient(client: PoolClient, r: PatientRecord, ctx: { organizationId: number | null; submissionId?: number | null; senderPatientId?: string },
   matcher: PatientMatcher = matchPatient): Promise<RecordedPatient> {
+  // Two submissions about the same new child arriving at once must not both create a patient: serialize
+  // matching per birth date (a transaction-scoped lock, released at commit).
+  await client.query(`SELECT pg_advisory_xact_lock(727400, hashtext($1))`, [r.birthDate ?? '']);
   const decision = await matcher(client, r, { organizationId: ctx.organizationId ?? 0 });
   let patientId: number;
   if (decision.outcome === 'match' && decision.patientId) patientId = decision.patientId;
@@ -201,6 +204,10 @@ export async function unmergePatients(client: PoolClient, mergeId: number, actor
   for (const [table, ids] of [['patient_source_record', log.sourceRecords], ['vaccination', log.vaccinations], ['observation', log.observations], ['refusal', log.refusals]] as const) {
     if (ids.length) await client.query(`UPDATE ${table} SET patient_id = $1 WHERE id = ANY($2::bigint[])`, [m.merged_id, ids]);
   }
+  // A dose that arrived after the merge may have absorbed a dose that now goes back: never point across patients.
+  await client.query(`UPDATE vaccination v SET consolidated_into = NULL FROM vaccination t
+                       WHERE v.consolidated_into = t.id AND v.patient_id <> t.patient_id AND v.patient_id = ANY($1::bigint[])`,
+    [[m.survivor_id, m.merged_id]]);
   for (const i of log.identifiersMoved) {
     await client.query(`UPDATE patient_identifier SET patient_id = $1 WHERE patient_id = $2 AND id_value = $3 AND authority = $4 AND id_type = $5`, [m.merged_id, m.survivor_id, i.id_value, i.authority, i.id_type]);
   }
