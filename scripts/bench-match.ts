@@ -54,6 +54,7 @@ async function main() {
       FROM patient TABLESAMPLE SYSTEM (1) LIMIT $1`, [Q])).rows;
     const times: number[] = [];
     const outcomes: Record<string, number> = {};
+    let found = 0;
     const client = await pool.connect();
     try {
       for (let k = 0; k < sample.length; k++) {
@@ -70,11 +71,13 @@ async function main() {
         const d = await matchPerson(client, person);
         times.push(Number(process.hrtime.bigint() - t) / 1e6);
         outcomes[d.outcome] = (outcomes[d.outcome] ?? 0) + 1;
+        // The re-reported patient should be the best candidate (Match or Possible) whatever the variation.
+        if (d.patientId === r.id) found++;
       }
     } finally { client.release(); }
     times.sort((a, b) => a - b);
     const pct = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))]!.toFixed(2);
-    console.log(`patients: ${total}, queries: ${times.length}, outcomes: ${JSON.stringify(outcomes)}`);
+    console.log(`patients: ${total}, queries: ${times.length}, outcomes: ${JSON.stringify(outcomes)}, right patient proposed: ${found}/${times.length}`);
     console.log(`(machine: ${os.availableParallelism()} cores shared with other work; figures may be depressed by concurrent load)`);
     console.log(JSON.stringify({ patients: total, queries: times.length, p50ms: Number(pct(0.5)), p99ms: Number(pct(0.99)), maxms: Number(times.at(-1)!.toFixed(2)) }));
   } finally {
