@@ -148,6 +148,7 @@ function applies(a: Applicability | undefined, student: StudentInput, asOf: IsoD
   if (a.minAge && asOf < addDuration(student.dob, a.minAge)) return false;
   if (a.maxAge && asOf >= addDuration(student.dob, a.maxAge)) return false;
   if (a.flags && !a.flags.every((f) => flagOk(student.flags ?? {}, f))) return false;
+  if (a.anyFlags && !a.anyFlags.some((f) => flagOk(student.flags ?? {}, f))) return false;
   return true;
 }
 

@@ -18,6 +18,17 @@ export const Applicability = z.object({
   maxAge: duration.optional(),
   /** Student flags that must be true (e.g. fullTime) or must be false (prefixed '!'). */
   flags: z.array(z.string()).optional(),
+  /** At least one of these student flags must be true (e.g. fullTime, healthScience, visa). */
+  anyFlags: z.array(z.string()).min(1).optional(),
+}).strict();
+
+/** Exclusion of susceptible students after an exposure: from day `fromDay` through day `toDay` after it. */
+export const OutbreakExclusion = z.object({
+  disease: z.string(),
+  vaccine: z.string(),
+  fromDay: z.number().int().min(0),
+  toDay: z.number().int().min(0),
+  note: z.string().optional(),
 }).strict();
 
 /** A condition on the dose counted at one position of a path (or on every counted dose). */
@@ -141,6 +152,7 @@ export const Pack = z.object({
   statusPrecedence: z.array(StatusName).length(4),
   /** Grades the annual survey asks about. */
   surveyGrades: z.array(z.string()).default([]),
+  outbreakExclusions: z.array(OutbreakExclusion).default([]),
   levels: z.array(Level).min(1),
 }).strict();
 
@@ -152,6 +164,7 @@ export type DoseCondition = z.infer<typeof DoseCondition>;
 export type Evidence = z.infer<typeof Evidence>;
 export type Applicability = z.infer<typeof Applicability>;
 export type StatusName = z.infer<typeof StatusName>;
+export type OutbreakExclusion = z.infer<typeof OutbreakExclusion>;
 
 export class PackError extends Error {}
 

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import { runEvaluateRequest } from './cases.ts';
+import { loadPack } from './pack.ts';
 import { surveyCounts, surveyCsv, outbreakList, outbreakCsv, type SurveyEntry } from './survey.ts';
 
 const cases = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, '../../test/schools/cases-MA-2025-2026.json'), 'utf8'));
@@ -48,7 +49,12 @@ test('outbreak list: every student not immune, exempt ones included with the rea
   assert.ok(list.some((e) => e.status === 'exempt' && /^exempt: Religious exemption/.test(e.reason)));
   assert.ok(list.some((e) => e.status === 'in process'));
   assert.ok(list.every((e) => e.vaccine === 'MMR'));
-  assert.match(outbreakCsv(list), /^student_id,name,grade,vaccine,status,reason\r\n/);
+  assert.match(outbreakCsv(list), /^student_id,name,grade,vaccine,status,reason,exclude_from,exclude_through\r\n/);
+  assert.equal(list[0].excludeFrom, undefined);
+  const pack = loadPack('MA-2025-2026');
+  const chickenpox = outbreakList(entries, 'varicella', { exposureDate: '2025-10-06', exclusions: pack.outbreakExclusions });
+  assert.ok(chickenpox.length > 0);
+  assert.ok(chickenpox.every((e) => e.excludeFrom === '2025-10-16' && e.excludeThrough === '2025-10-27'));
   assert.throws(() => outbreakList(entries, 'scurvy'), /unknown disease "scurvy"/);
   const pertussis = outbreakList(entries, 'pertussis');
   assert.ok(pertussis.some((e) => e.vaccine === 'Tdap') && pertussis.some((e) => e.vaccine === 'DTaP'));

@@ -1,6 +1,8 @@
 // The annual school immunization survey and outbreak lists, counted from evaluations (pure).
 import type { Evaluation, VaccineEvaluation } from './evaluate.ts';
 import { toCsv } from './csv.ts';
+import { addDays } from './dates.ts';
+import type { OutbreakExclusion } from './pack.ts';
 
 export interface SurveyEntry { studentId: string; name?: string; grade: string; evaluation: Evaluation }
 
@@ -72,12 +74,22 @@ export const DISEASE_VACCINES: Record<string, string[]> = {
   'hepatitis b': ['HepB'], meningococcal: ['MenACWY'], hib: ['Hib'], 'hepatitis a': ['HepA'],
 };
 
-export interface OutbreakListEntry { studentId: string; name?: string; grade: string; vaccine: string; status: string; reason: string }
+export interface OutbreakListEntry {
+  studentId: string; name?: string; grade: string; vaccine: string; status: string; reason: string;
+  /** With an exposure date and a pack exclusion rule for the disease: the days the student may be excluded. */
+  excludeFrom?: string; excludeThrough?: string;
+}
 
 /** Every student not immune to the disease (exempt ones included, with the reason). Students whose level
  *  does not evaluate any of the disease's vaccines are left out (nothing is known about them). */
-export function outbreakList(entries: SurveyEntry[], disease: string, map = DISEASE_VACCINES): OutbreakListEntry[] {
+export function outbreakList(
+  entries: SurveyEntry[], disease: string,
+  opts: { map?: Record<string, string[]>; exposureDate?: string; exclusions?: OutbreakExclusion[] } = {},
+): OutbreakListEntry[] {
+  const map = opts.map ?? DISEASE_VACCINES;
   const vaccines = map[disease.trim().toLowerCase()];
+  const rule = opts.exclusions?.find((x) => x.disease.toLowerCase() === disease.trim().toLowerCase());
+  const window = rule && opts.exposureDate ? { excludeFrom: addDays(opts.exposureDate, rule.fromDay), excludeThrough: addDays(opts.exposureDate, rule.toDay) } : {};
   if (!vaccines) throw new Error(`unknown disease "${disease}" (known: ${Object.keys(map).join(', ')})`);
   const out: OutbreakListEntry[] = [];
   for (const e of entries) {
@@ -85,11 +97,12 @@ export function outbreakList(entries: SurveyEntry[], disease: string, map = DISE
     const notImmune = vs.find((v: VaccineEvaluation) => v.status !== 'compliant');
     if (!notImmune) continue;
     const reason = notImmune.status === 'exempt' ? `exempt: ${notImmune.exemption?.label ?? ''}` : notImmune.status === 'in process' ? `in process: ${notImmune.missing.join('; ')}` : `not compliant: ${notImmune.missing.join('; ')}`;
-    out.push({ studentId: e.studentId, name: e.name, grade: e.grade, vaccine: notImmune.vaccine, status: notImmune.status, reason });
+    out.push({ studentId: e.studentId, name: e.name, grade: e.grade, vaccine: notImmune.vaccine, status: notImmune.status, reason, ...window });
   }
   return out.sort((a, b) => a.grade.localeCompare(b.grade) || (a.name ?? '').localeCompare(b.name ?? '') || a.studentId.localeCompare(b.studentId));
 }
 
 export function outbreakCsv(list: OutbreakListEntry[]): string {
-  return toCsv(['student_id', 'name', 'grade', 'vaccine', 'status', 'reason'], list.map((r) => [r.studentId, r.name, r.grade, r.vaccine, r.status, r.reason]));
+  return toCsv(['student_id', 'name', 'grade', 'vaccine', 'status', 'reason', 'exclude_from', 'exclude_through'],
+    list.map((r) => [r.studentId, r.name, r.grade, r.vaccine, r.status, r.reason, r.excludeFrom, r.excludeThrough]));
 }

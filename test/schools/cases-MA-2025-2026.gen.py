@@ -37,6 +37,7 @@ def full(dob, skip=()):
 def overall(v):
     for s in (NC, EX, IP, C):
         if s in v.values(): return s
+    return C
 base = [d for d in full(K, skip=("dtap",))]
 case("K: every requirement met", "K", K, full(K), C, k6())
 case("K: DTaP 4 doses, 4th on the 4th birthday", "K", K, base + dtap5(K)[:3] + [(add(K,y=4),'20')], C, k6())
@@ -187,7 +188,9 @@ FT = {"fullTime": True, "bornInUS": True}
 case("College: every requirement met", "college", CO, college(CO), C, cv, flags=FT)
 case("College: MenACWY given before 16 only", "college", CO, college(CO, skip=("men",), extra=[(add(CO,y=11),'114')]), NC, dict(cv, MenACWY=NC), flags=FT)
 case("College: signed meningococcal waiver", "college", CO, college(CO, skip=("men",)), EX, dict(cv, MenACWY=EX), flags=FT, ex=[{"type": "waiver", "vaccine": "MenACWY", "date": "2025-08-01"}])
-case("College: part-time student, MenACWY not required", "college", CO, college(CO, skip=("men",)), C, {k: v for k, v in cv.items() if k != "MenACWY"}, flags={"fullTime": False})
+case("College: part-time health-science student, MenACWY not required (not full-time)", "college", CO, college(CO, skip=("men",)), C, {k: v for k, v in cv.items() if k != "MenACWY"}, flags={"fullTime": False, "healthScience": True})
+case("College: part-time student on a visa, no MMR", "college", CO, college(CO, skip=("men","mmr")), NC, {"HepB": C, "Tdap": C, "MMR": NC, "Varicella": C}, flags={"visa": True})
+case("College: part-time student, not health-science, no visa: the college requirements do not apply", "college", CO, [], C, {}, flags={"fullTime": False})
 O22 = '2003-10-01'
 case("College: the day before the 22nd birthday MenACWY still required", "college", O22, college(O22, skip=("men",), extra=[(add(O22,y=20),'09')]), NC, dict(cv, MenACWY=NC), flags=FT, asOf=add(O22,y=22,days=-1))
 case("College: on the 22nd birthday MenACWY no longer required", "college", O22, college(O22, skip=("men",), extra=[(add(O22,y=20),'09')]), C, {k: v for k, v in cv.items() if k != "MenACWY"}, flags=FT, asOf=add(O22,y=22))
