@@ -7,7 +7,7 @@
 import type { PoolClient, Pool } from 'pg';
 import type { PatientRecord } from '../pipeline/canonical.ts';
 import type { MatchPerson } from './score.ts';
-import { isPlaceholderName } from './score.ts';
+import { isPlaceholderName, isPlaceholderIdentifier } from './score.ts';
 
 type Queryable = Pick<PoolClient | Pool, 'query'>;
 
@@ -40,7 +40,7 @@ function isoDob(s: string | undefined): string | undefined {
 
 /** Ids of patients sharing a blocking key with the record (active or provisional only). */
 export async function candidateIds(db: Queryable, p: MatchPerson, limit = 200): Promise<number[]> {
-  const ids = (p.identifiers ?? []).map((i) => i.value.trim()).filter(Boolean);
+  const ids = (p.identifiers ?? []).filter((i) => !isPlaceholderIdentifier(i.value)).map((i) => i.value.trim());
   const dob = isoDob(p.birthDate);
   const dates = dob ? birthDateVariants(dob) : [];
   const family = p.family?.trim() || null;

@@ -104,3 +104,12 @@ test('scoring is symmetric', () => {
     assert.equal(x.outcome, y.outcome);
   }
 });
+
+test('placeholder identifiers (000000000, 123456789, UNKNOWN) count for nothing', () => {
+  const thin: MatchPerson = { given: 'Ann', family: 'Lee', birthDate: '2019-03-07', sex: 'F' };
+  for (const value of ['000000000', '999-99-9999', '123456789', 'unknown']) {
+    const r = scorePair({ ...thin, identifiers: [{ value, type: 'SS' }] }, { ...thin, identifiers: [{ value, type: 'SS' }] });
+    assert.equal(r.outcome, 'possible', value);
+    assert.ok(!r.reasons.some((x) => x.startsWith('ssn')), value);
+  }
+});

@@ -103,6 +103,14 @@ export function isPlaceholderName(given: string | undefined): boolean {
   return g !== '' && PLACEHOLDER_GIVEN.has(g);
 }
 
+/** Identifiers senders fill in when they have none: 000000000, 999-99-9999, 123456789, UNKNOWN... */
+export function isPlaceholderIdentifier(value: string | undefined): boolean {
+  const v = (value ?? '').toUpperCase().replace(/[^0-9A-Z]/g, '');
+  if (v.length < 2) return true;
+  if (/^(.)\1+$/.test(v)) return true;
+  return ['123456789', '012345678', '987654321', 'UNKNOWN', 'UNK', 'NONE', 'NA', 'NULL', 'TEST'].includes(v);
+}
+
 /** Jaro-Winkler similarity in [0,1]. */
 export function jaroWinkler(a: string, b: string): number {
   if (a === b) return a.length ? 1 : 0;
@@ -195,7 +203,7 @@ export function normalizePerson(p: MatchPerson): Norm {
     street: normalizeText(p.street), city: squash(normalizeText(p.city)), zip: (p.zip ?? '').replace(/\D/g, '').slice(0, 5),
     phone: (p.phone ?? '').toUpperCase().replace(/[^0-9A-Z]/g, ''),
     email: (p.email ?? '').trim().toLowerCase(),
-    ids: (p.identifiers ?? []).filter((i) => i.value && i.value.trim()).map((i) => ({
+    ids: (p.identifiers ?? []).filter((i) => !isPlaceholderIdentifier(i.value)).map((i) => ({
       value: i.value.toUpperCase().replace(/[^0-9A-Z]/g, ''), authority: (i.authority ?? '').toUpperCase(), type: normType(i.type),
     })),
     multipleBirth: !!p.multipleBirth, birthOrder: p.birthOrder && p.birthOrder > 0 ? p.birthOrder : undefined,
