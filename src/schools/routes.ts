@@ -3,6 +3,8 @@
 // that read registry records take an `authorize` hook, deny-all until src/access provides the guard.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { CertificateError, issuePatientCertificate } from '../documents/issue.ts';
+import { renderParentLetter } from '../documents/certificate.ts';
+import { letterFromEvaluation } from '../documents/from-evaluation.ts';
 import { loadPack } from './pack.ts';
 import { isIsoDate } from './dates.ts';
 import type { Pool } from '../registry/database.ts';
@@ -71,4 +73,29 @@ export async function registerSchoolRoutes(
     }
   });
   app.get('/api/v1/schools/packs', async () => ({ packs: listPacks() }));
+
+  // Parent letter for an evaluate request plus names ({..., letter: {firstName, lastName, guardianName?, school?, contact?}}).
+  app.post<{ Body: Record<string, any> }>('/api/v1/schools/letter.pdf', async (req, reply) => {
+    const body = req.body ?? {};
+    const l = body.letter;
+    if (!l || typeof l !== 'object' || typeof l.firstName !== 'string' || typeof l.lastName !== 'string') {
+      return reply.code(400).send({ error: 'invalid letter request', problems: ['letter.firstName and letter.lastName are required'] });
+    }
+    try {
+      const evaluation = runEvaluateRequest(body);
+      const pack = loadPack(String(body.pack));
+      const pdf = await renderParentLetter(letterFromEvaluation({
+        registryName: ctx.registryName ?? 'Immunization Information System', date: evaluation.asOf, pack, evaluation,
+        guardianName: typeof l.guardianName === 'string' ? l.guardianName : undefined,
+        contact: typeof l.contact === 'string' ? l.contact : undefined,
+        student: { firstName: l.firstName, lastName: l.lastName, dob: body.student.dob, grade: String(body.student.grade), school: typeof l.school === 'string' ? l.school : undefined },
+      }));
+      return reply.header('content-type', 'application/pdf').send(pdf);
+    } catch (e) {
+      if (e instanceof EvaluationInputError) return reply.code(400).send({ error: 'invalid evaluation input', problems: e.problems });
+      if (e instanceof RequestError) return reply.code(400).send({ error: 'invalid evaluate request', problems: e.message.split('; ') });
+      if (e instanceof PackError) return reply.code(/unknown requirement pack/.test(e.message) ? 404 : 500).send({ error: e.message });
+      throw e;
+    }
+  });
 }

@@ -63,3 +63,14 @@ test('the patient certificate route is closed until access control is wired, and
   assert.equal(res.statusCode, 400);
   await open.close();
 });
+
+test('parent letter PDF from an evaluate request', async () => {
+  const { expected: _e, name: _n, ...body } = cases.find((c: any) => c.expected.status === 'in process');
+  let res = await app.inject({ method: 'POST', url: '/api/v1/schools/letter.pdf', payload: { ...body, letter: { firstName: 'Lee', lastName: 'Park', guardianName: 'Sam Park' } } });
+  assert.equal(res.statusCode, 200);
+  assert.equal(res.headers['content-type'], 'application/pdf');
+  assert.equal(res.rawPayload.subarray(0, 5).toString(), '%PDF-');
+  res = await app.inject({ method: 'POST', url: '/api/v1/schools/letter.pdf', payload: body });
+  assert.equal(res.statusCode, 400);
+  assert.match(res.json().problems[0], /letter\.firstName/);
+});
