@@ -9,7 +9,10 @@ if (!file) { console.error('usage: match:eval -- --pairs FILE.jsonl'); process.e
 let pairs: AiraPair[];
 try {
   pairs = readFileSync(file, 'utf8').split('\n').filter((l) => l.trim()).map((l, n) => {
-    try { return JSON.parse(l) as AiraPair; } catch { throw new Error(`line ${n + 1} of ${file} is not JSON`); }
+    let row: AiraPair;
+    try { row = JSON.parse(l) as AiraPair; } catch { throw new Error(`line ${n + 1} of ${file} is not JSON`); }
+    if (!row || typeof row.a !== 'object' || typeof row.b !== 'object' || !row.a || !row.b) throw new Error(`line ${n + 1} of ${file} has no "a" and "b" records`);
+    return row;
   });
 } catch (e) { console.error(`match:eval: ${(e as Error).message}`); process.exit(2); }
 const res = evaluatePairs(pairs);
