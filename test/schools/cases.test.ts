@@ -50,3 +50,33 @@ test('the committed JSON Schema matches the zod schema', async () => {
   const committed = JSON.parse(fs.readFileSync(path.join(root, 'src/schools/pack.schema.json'), 'utf8'));
   assert.deepEqual(committed, JSON.parse(JSON.stringify(packJsonSchema())), 'run: npx tsx scripts/schools-schema.ts');
 });
+
+test('the same runner works for another jurisdiction\'s pack in another directory', async () => {
+  const os = await import('node:os');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'packs-'));
+  try {
+    fs.writeFileSync(path.join(dir, 'ZZ-2030-2031.json'), JSON.stringify({
+      id: 'ZZ-2030-2031', jurisdiction: 'Zedland (fictional)', title: 'Zedland 2030-2031',
+      schoolYear: { label: '2030-2031', start: '2030-09-01', end: '2031-08-31' },
+      sources: [{ title: 'invented' }], gracePeriodDays: 2, inProcessUntil: 'earliest',
+      exemptions: [{ type: 'medical', label: 'Medical', perVaccine: true, renewal: 'none' }],
+      statusPrecedence: ['not compliant', 'in process', 'exempt', 'compliant'],
+      levels: [{ id: 'form', name: 'Forms 1-3', grades: ['F1', 'F2', 'F3'], requirements: [
+        { vaccine: 'HepA', name: 'Hepatitis A', antigens: ['HepA'], products: ['83'],
+          paths: [{ id: 'two', label: '2 doses 6 months apart', steps: [{ doses: 2, conditions: [{ dose: 2, minIntervalFromPreviousCounted: '6m' }] }] }] },
+      ] }],
+    }));
+    const base = { pack: 'ZZ-2030-2031', asOf: '2030-10-01', student: { dob: '2020-01-01', grade: 'F1' } };
+    const r = runCases([
+      { ...base, doses: [{ date: '2025-01-01', cvx: '83' }, { date: '2025-06-29', cvx: '83' }], expected: { status: 'compliant', vaccines: { HepA: 'compliant' } } },
+      { ...base, doses: [{ date: '2025-01-01', cvx: '83' }, { date: '2025-06-28', cvx: '83' }], expected: { status: 'not compliant', vaccines: { HepA: 'not compliant' } } },
+      { ...base, doses: [{ date: '2030-09-01', cvx: '83' }], expected: { status: 'in process', vaccines: { HepA: 'in process' } } },
+      { ...base, doses: [], exemptions: [{ type: 'medical', vaccine: 'HepA' }], expected: { status: 'exempt', vaccines: { HepA: 'exempt' } } },
+      { ...base, pack: 'MA-2025-2026', expected: { status: 'compliant' } },
+    ], { packsDir: dir });
+    assert.deepEqual(r.outcomes.map((o) => o.passed), [true, true, true, true, false]);
+    assert.match(r.outcomes[4].problems[0], /unknown requirement pack "MA-2025-2026" \(known: ZZ-2030-2031\)/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
