@@ -118,7 +118,15 @@ export function checkInput(input: EvaluationInput): string[] {
 }
 
 /** Normalize a CVX code so '8' and '08' match. */
-const cvxKey = (c: string) => String(Number(c));
+const cvxKeys = new Map<string, string>();
+function cvxKey(c: string): string {
+  let k = cvxKeys.get(c);
+  if (k === undefined) {
+    k = String(Number(c));
+    if (cvxKeys.size < 10_000) cvxKeys.set(c, k);
+  }
+  return k;
+}
 
 // Per-pack lookups built once (packs are immutable once loaded).
 const productSets = new WeakMap<object, Set<string>>();
@@ -145,8 +153,8 @@ function flagOk(flags: Record<string, boolean>, f: string): boolean {
 function applies(a: Applicability | undefined, student: StudentInput, asOf: IsoDate): boolean {
   if (!a) return true;
   if (a.grades && !a.grades.includes(String(student.grade))) return false;
-  if (a.minAge && asOf < addDuration(student.dob, a.minAge)) return false;
-  if (a.maxAge && asOf >= addDuration(student.dob, a.maxAge)) return false;
+  if (a.minAge && asOf < threshold(student.dob, a.minAge, 0)) return false;
+  if (a.maxAge && asOf >= threshold(student.dob, a.maxAge, 0)) return false;
   if (a.flags && !a.flags.every((f) => flagOk(student.flags ?? {}, f))) return false;
   if (a.anyFlags && !a.anyFlags.some((f) => flagOk(student.flags ?? {}, f))) return false;
   return true;
@@ -167,20 +175,33 @@ function describe(c: DoseCondition): string {
   return parts.join(', ');
 }
 
+// Birthday-and-interval thresholds repeat across doses, paths and students: memoize (bounded).
+const thresholds = new Map<string, IsoDate>();
+function threshold(from: IsoDate, dur: string, grace: number): IsoDate {
+  const k = `${from}|${dur}|${grace}`;
+  let t = thresholds.get(k);
+  if (t === undefined) {
+    if (thresholds.size > 200_000) thresholds.clear();
+    t = addDays(addDuration(from, dur), -grace);
+    thresholds.set(k, t);
+  }
+  return t;
+}
+
 /** Does a dose meet one condition? Returns a reason when it does not. */
 function failsCondition(c: DoseCondition, d: Eligible, prevAny: Eligible | undefined, prevCounted: Eligible | undefined, dob: IsoDate, grace: number): string | undefined {
   const g = c.grace === false ? 0 : grace;
   if (c.minAge) {
-    const t = addDays(addDuration(dob, c.minAge), -g);
+    const t = threshold(dob, c.minAge, g);
     if (d.date < t) return `given before age ${c.minAge}${g ? ` (less the ${g}-day grace period: needed on or after ${t})` : ''}`;
   }
-  if (c.maxAge && d.date >= addDuration(dob, c.maxAge)) return `given on or after age ${c.maxAge}`;
+  if (c.maxAge && d.date >= threshold(dob, c.maxAge, 0)) return `given on or after age ${c.maxAge}`;
   if (c.minIntervalFromPrevious && prevAny) {
-    const t = addDays(addDuration(prevAny.date, c.minIntervalFromPrevious), -g);
+    const t = threshold(prevAny.date, c.minIntervalFromPrevious, g);
     if (d.date < t) return `given less than ${c.minIntervalFromPrevious} after the previous dose of ${prevAny.date}`;
   }
   if (c.minIntervalFromPreviousCounted && prevCounted) {
-    const t = addDays(addDuration(prevCounted.date, c.minIntervalFromPreviousCounted), -g);
+    const t = threshold(prevCounted.date, c.minIntervalFromPreviousCounted, g);
     if (d.date < t) return `given less than ${c.minIntervalFromPreviousCounted} after the counted dose of ${prevCounted.date}`;
   }
   return undefined;
@@ -316,7 +337,7 @@ function evaluateRequirement(input: EvaluationInput, req: Requirement): VaccineE
     }
     const rule = req.productRules.length ? ruleFor(req, d.cvx) : undefined;
     if (rule) {
-      if (rule.minAge && d.date < addDays(addDuration(student.dob, rule.minAge), -grace)) { rej(`CVX ${d.cvx} counts only from age ${rule.minAge}${rule.note ? ` (${rule.note})` : ''}`); continue; }
+      if (rule.minAge && d.date < threshold(student.dob, rule.minAge, grace)) { rej(`CVX ${d.cvx} counts only from age ${rule.minAge}${rule.note ? ` (${rule.note})` : ''}`); continue; }
       if (rule.onlyWithMedicalExemptionFor || rule.onlyWithObservation) {
         const byEx = rule.onlyWithMedicalExemptionFor ? hasMedicalExemptionFor(pack, rule.onlyWithMedicalExemptionFor, exemptions, asOf) : false;
         const byObs = rule.onlyWithObservation ? observations.some((o) => rule.onlyWithObservation!.includes(o.code)) : false;
