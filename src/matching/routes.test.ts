@@ -55,6 +55,12 @@ test('list, merge via decision, unmerge over HTTP; bad input gets specific error
   const again = await app.inject({ method: 'POST', url: `/api/v1/matching/reviews/${b.reviewId}/decision`, headers: H, payload: { decision: 'merge' } });
   assert.equal(again.statusCode, 409);
 
+  const merges = await app.inject({ method: 'GET', url: `/api/v1/matching/patients/${b.patientId}/merges`, headers: H });
+  assert.equal(merges.statusCode, 200);
+  assert.equal(merges.json().merges[0].id, mergeId);
+  assert.equal(merges.json().merges[0].survivorId, a.patientId);
+  assert.equal(merges.json().merges[0].moved.sourceRecords, 1);
+  assert.equal((await app.inject({ method: 'GET', url: '/api/v1/matching/patients/abc/merges', headers: H })).statusCode, 400);
   const un = await app.inject({ method: 'POST', url: `/api/v1/matching/merges/${mergeId}/unmerge`, headers: H });
   assert.equal(un.statusCode, 200);
   assert.deepEqual(un.json(), { survivorId: a.patientId, mergedId: b.patientId });

@@ -4,7 +4,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { transaction, type Pool } from '../registry/database.ts';
-import { decideReview, getReview, listReviews, mergePatients, unmergePatients, MatchingError } from './store.ts';
+import { decideReview, getReview, listReviews, listMerges, mergePatients, unmergePatients, MatchingError } from './store.ts';
 import { loadVaccineGroupMap } from './vaccine-groups.ts';
 import type { VaccineGroupMap } from './dedup.ts';
 
@@ -80,6 +80,14 @@ export async function registerMatchingRoutes(app: FastifyInstance, ctx: { pool: 
       const mergeId = await transaction(ctx.pool, (c) => mergePatients(c, b.data.survivorId, b.data.mergedId, { actor: who.actor, groups: vaccineGroups() }));
       return reply.code(201).send({ mergeId });
     } catch (e) { return fail(reply, e); }
+  });
+
+  app.get('/api/v1/matching/patients/:id/merges', async (req, reply) => {
+    const who = await opts.authorize(req, reply);
+    if (!who) return reply;
+    const p = idParam.safeParse(req.params);
+    if (!p.success) return reply.code(400).send({ error: 'patient id must be a positive integer' });
+    return { merges: await listMerges(ctx.pool, p.data.id) };
   });
 
   app.post('/api/v1/matching/merges/:id/unmerge', async (req, reply) => {

@@ -229,6 +229,20 @@ export async function unmergePatients(client: PoolClient, mergeId: number, actor
   return { survivorId: m.survivor_id, mergedId: m.merged_id };
 }
 
+export interface MergeSummary { id: number; survivorId: number; mergedId: number; reviewId: number | null; mergedBy: string | null; mergedAt: string; unmergedAt: string | null; unmergedBy: string | null; moved: { sourceRecords: number; vaccinations: number; observations: number; refusals: number; identifiers: number } }
+
+/** Merges a patient took part in (as survivor or merged record), newest first. */
+export async function listMerges(db: Q, patientId: number): Promise<MergeSummary[]> {
+  const { rows } = await db.query(`SELECT * FROM patient_merge WHERE survivor_id = $1 OR merged_id = $1 ORDER BY id DESC`, [patientId]);
+  return rows.map((m) => {
+    const log = m.log as MergeLog;
+    return { id: m.id, survivorId: m.survivor_id, mergedId: m.merged_id, reviewId: m.review_id, mergedBy: m.merged_by, mergedAt: m.merged_at,
+      unmergedAt: m.unmerged_at, unmergedBy: m.unmerged_by,
+      moved: { sourceRecords: log.sourceRecords.length, vaccinations: log.vaccinations.length, observations: log.observations.length,
+        refusals: log.refusals.length, identifiers: log.identifiersMoved.length + log.identifiersDropped.length } };
+  });
+}
+
 // ---- Vaccination de-duplication applied ----
 
 /** Recomputes consolidated_into for a patient's doses; returns what changed (for the merge log). */
