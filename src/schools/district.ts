@@ -58,13 +58,18 @@ async function loadBatch(db: Pick<pg.Pool, 'query'>, opts: DistrictOptions, afte
 }
 
 /** Evaluate every active enrollment; the next batch is read while the current one is evaluated. */
-export async function evaluateDistrict(db: Pick<pg.Pool, 'query'>, opts: DistrictOptions): Promise<{ entries: DistrictEntry[]; problems: DistrictProblem[] }> {
+export async function evaluateDistrict(db: Pick<pg.Pool, 'query'>, opts: DistrictOptions): Promise<{ entries: DistrictEntry[]; problems: DistrictProblem[]; stats: { waitMs: number; evaluateMs: number; batches: number } }> {
+  const stats = { waitMs: 0, evaluateMs: 0, batches: 0 };
   const size = opts.batchSize ?? 2000;
   const entries: DistrictEntry[] = [];
   const problems: DistrictProblem[] = [];
   let next: Promise<Batch> | undefined = loadBatch(db, opts, [0, 0], size);
   while (next) {
+    const w0 = performance.now();
     const batch: Batch = await next;
+    const e0 = performance.now();
+    stats.waitMs += e0 - w0;
+    stats.batches++;
     const last = batch.rows[batch.rows.length - 1];
     next = batch.rows.length === size ? loadBatch(db, opts, [last.patient_id, last.school_org_id], size) : undefined;
     for (const r of batch.rows) {
@@ -81,6 +86,7 @@ export async function evaluateDistrict(db: Pick<pg.Pool, 'query'>, opts: Distric
       }
       entries.push({ patientId: r.patient_id, schoolOrgId: r.school_org_id, studentId: r.student_id, grade: r.grade, name: [r.given_name, r.family_name].filter(Boolean).join(' '), evaluation });
     }
+    stats.evaluateMs += performance.now() - e0;
   }
-  return { entries, problems };
+  return { entries, problems, stats };
 }
