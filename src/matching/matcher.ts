@@ -13,9 +13,9 @@ const RANK = { match: 2, possible: 1, new: 0 } as const;
 export async function matchPerson(client: Pick<PoolClient, 'query'>, person: MatchPerson): Promise<MatchDecision> {
   const ids = await candidateIds(client, person);
   const candidates = await loadCandidates(client, ids);
+  // A provisional patient (awaiting review) can take an automatic match too: a resend of the record that
+  // created it attaches to it instead of opening a second provisional record and review item.
   const scored = candidates.map((c) => ({ c, s: scorePair(person, c.person) }))
-    // Only active patients can take an automatic match; a provisional one awaits review itself.
-    .map(({ c, s }) => ({ c, s: c.status === 'provisional' && s.outcome === 'match' ? { ...s, outcome: 'possible' as const, reasons: [...s.reasons, 'rule:candidateProvisional'] } : s }))
     .sort((x, y) => RANK[y.s.outcome] - RANK[x.s.outcome] || y.s.score - x.s.score);
   const list = scored.filter((x) => x.s.outcome !== 'new').map((x) => ({ patientId: x.c.patientId, score: x.s.score }));
   const best = scored[0];

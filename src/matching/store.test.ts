@@ -60,6 +60,11 @@ test('possible match: provisional patient + review item; keep apart activates it
   const item = open.find((r) => r.id === p.reviewId)!;
   assert.equal((item.candidate as { id: number }).id, base.patientId);
   assert.equal((item.patient as { status: string }).status, 'provisional');
+  // The same message sent again attaches to the provisional record: no second provisional, no second review.
+  const resend = await tx((c) => recordPatient(c, rec({ name: { family: 'Quist', given: 'Anna' }, identifiers: [], birthDate: '2020-06-05', sex: 'F' }), { organizationId: null }));
+  assert.equal(resend.decision.outcome, 'match');
+  assert.equal(resend.patientId, p.patientId);
+  assert.equal(resend.reviewId, undefined);
   await tx((c) => decideReview(c, p.reviewId!, 'keep_apart', 'tester'));
   assert.equal((await getReview(db.pool, p.reviewId!))!.status, 'kept_apart');
   const st = await db.pool.query('SELECT status FROM patient WHERE id = $1', [p.patientId]);
