@@ -106,6 +106,9 @@ export function checkInput(input: EvaluationInput): string[] {
     if (!o || typeof o.code !== 'string' || !o.code) p.push(`observations[${i}].code is required`);
     if (o?.date !== undefined && !isIsoDate(o.date)) p.push(`observations[${i}].date must be a date YYYY-MM-DD`);
   });
+  for (const [antigen, f] of Object.entries(input.forecast ?? {})) {
+    for (const k of ['earliest', 'pastDue'] as const) if (f?.[k] !== undefined && !isIsoDate(f[k])) p.push(`forecast.${antigen}.${k} must be a date YYYY-MM-DD, got ${JSON.stringify(f[k])}`);
+  }
   (input.exemptions ?? []).forEach((e, i) => {
     const rule = pack.exemptions.find((r) => r.type === e?.type);
     if (!rule) p.push(`exemptions[${i}].type ${JSON.stringify(e?.type)} is not accepted by pack ${pack.id} (accepted: ${pack.exemptions.map((r) => r.type).join(', ')})`);

@@ -74,3 +74,21 @@ test('parent letter PDF from an evaluate request', async () => {
   assert.equal(res.statusCode, 400);
   assert.match(res.json().problems[0], /letter\.firstName/);
 });
+
+test('malformed evaluate bodies get 4xx, never 500', async () => {
+  const good = { ...cases[0] };
+  delete good.expected;
+  const variants: unknown[] = [
+    null, [], 'x', 42, {}, { pack: 5 }, { ...good, asOf: null }, { ...good, student: null }, { ...good, student: { dob: 1 } },
+    { ...good, student: { ...good.student, grade: null } }, { ...good, student: { ...good.student, flags: { a: 'yes' } } },
+    { ...good, doses: [null] }, { ...good, doses: [{}] }, { ...good, doses: [{ date: '2020-01-01', cvx: {} }] },
+    { ...good, doses: [{ date: '2020-01-01', cvx: '1234' }] }, { ...good, doses: [{ date: '0000-00-00', cvx: '03' }] },
+    { ...good, observations: [{}] }, { ...good, exemptions: [{}] }, { ...good, exemptions: [{ type: 'medical', expires: 'soon' }] },
+    { ...good, forecast: { Measles: { earliest: 'tomorrow' } } }, { ...good, forecast: [] }, { ...good, pack: '../../etc/passwd' },
+    { ...good, asOf: '1900-01-01' }, { ...good, student: { ...good.student, dob: '9999-12-31' } },
+  ];
+  for (const payload of variants) {
+    const res = await app.inject({ method: 'POST', url: '/api/v1/schools/evaluate', payload: JSON.stringify(payload), headers: { 'content-type': 'application/json' } });
+    assert.ok(res.statusCode >= 400 && res.statusCode < 500, `${JSON.stringify(payload)?.slice(0, 120)} -> ${res.statusCode} ${res.body.slice(0, 200)}`);
+  }
+});
