@@ -113,6 +113,9 @@ case("K: permanent medical exemption for varicella signed years ago", "K", K, V1
 case("K: medical exemption for MMR does not cover varicella", "K", K, full(K, skip=("mmr","var")), NC, k6(MMR=EX, Varicella=NC), ex=[{"type": "medical", "vaccine": "MMR", "date": "2025-09-01"}])
 case("K: exempt and in process -> exempt overall", "K", K, full(K, skip=("mmr","var")) + [(add(AS,days=-10),'21')], EX, k6(MMR=EX, Varicella=IP), ex=[{"type": "medical", "vaccine": "MMR", "date": "2025-09-01"}])
 
+case("K: laboratory evidence dated after the as-of date is not yet evidence", "K", K, full(K, skip=("hepb",)), NC, k6(HepB=NC), obs=[{"code": "019", "date": add(AS, days=1)}])
+case("K: a religious statement signed after the as-of date is not yet in effect", "K", K, [], NC, {k: NC for k in k6()}, ex=[{"type": "religious", "date": add(AS, days=1)}])
+case("K: a dose recorded after the as-of date does not count", "K", K, M1([(add(K,y=1),'03'), (add(AS,days=3),'03')]), NC, k6(MMR=NC))
 # ---------- Child care and preschool ----------
 U2 = '2024-06-01'
 ccu2 = {"HepB": C, "DTaP": C, "Polio": C, "Hib": C, "MMR": C, "Varicella": C}
@@ -178,6 +181,7 @@ case("Grade 12, age 18: HepB 2 doses of Heplisav-B after 18", "12", S12, teen(S1
 case("Grade 12: Heplisav-B at 17 does not make a 2-dose series", "12", S12, teen(S12, skip=("hepb",), extra=[(add(S12,y=16,m=2),'114'),(add(S12,y=17,m=6),'189'),(add(S12,y=18,m=1),'189')]), NC, dict(t11, HepB=NC))
 case("Grade 12: hepatitis B laboratory evidence", "12", S12, teen(S12, skip=("hepb",), extra=[(add(S12,y=16,m=2),'114')]), C, t11, obs=[{"code": "019"}])
 
+case("Grade 9, age 14: 2 doses of Heplisav-B do not make a hepatitis B series", "9", '2011-05-05', teen('2011-05-05', skip=("hepb",), extra=[('2025-01-10','189'),('2025-02-10','189')]), NC, dict(t7, HepB=NC))
 # ---------- College ----------
 CO = '2005-08-01'
 def college(dob, skip=(), extra=()):
@@ -199,6 +203,7 @@ case("College, 23: Tdap more than 10 years ago", "college", OL, college(OL, skip
 case("College, 23: Tdap at 11 and a Td within 10 years", "college", OL, college(OL, skip=("men",), extra=[(add(OL,y=20),'09')]), C, {"HepB": C, "Tdap": C, "MMR": C, "Varicella": C}, flags=FT)
 case("College: Td only, never Tdap", "college", CO, college(CO, skip=("tdap",), extra=[(add(CO,y=12),'09')]), NC, dict(cv, Tdap=NC), flags=FT)
 case("College: Heplisav-B 2 doses at 19", "college", CO, college(CO, skip=("hepb",), extra=[(add(CO,y=19),'189'),(add(CO,y=19,m=1),'189')]), C, cv, flags=FT)
+case("College: 1 Heplisav-B dose and 2 other hepatitis B doses make 3 doses", "college", CO, college(CO, skip=("hepb",), extra=[(add(CO,m=0),'08'),(add(CO,m=2),'08'),(add(CO,y=19),'189')]), C, cv, flags=FT)
 B55 = '1955-05-05'
 adult = lambda dob, skip=(), extra=(): college(dob, skip=("men",) + tuple(skip), extra=extra)
 case("College: born in the U.S. in 1955, no MMR or varicella doses", "college", B55, adult(B55, skip=("mmr","var"), extra=[(add(AS,y=-1),"115")]), C, {"HepB": C, "Tdap": C, "MMR": C, "Varicella": C}, flags={"fullTime": True, "bornInUS": True})
