@@ -8,6 +8,8 @@ import path from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres, createPool, withDatabase, type RunningPostgres } from '../src/registry/database.ts';
 import { migrate } from '../src/registry/migrate.ts';
+import { ensureCodeSets } from '../src/registry/codes.ts';
+import { loadConfig } from '../src/config.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 process.chdir(root);
@@ -64,6 +66,9 @@ async function main() {
   await admin.end();
   const pool = createPool(withDatabase(adminUrl, template), 2);
   await migrate(pool, (s) => console.log('  ' + s));
+  // Code sets are data in the database: the template carries them so each test database starts with them.
+  const cfg = loadConfig();
+  await ensureCodeSets(pool, { codesDir: cfg.codesDir, cdsiDir: cfg.cdsiDir });
   await pool.end();
 
   let files = [...findTests('src'), ...findTests('test')].sort();

@@ -1,0 +1,347 @@
+// The registry's one HL7 v2 entry point for every transport (SOAP, HTTP, MLLP, file import): VXU is parsed and
+// checked by the pure cores, the patient goes through the matcher, everything is stored in one transaction, and
+// only then is the ACK returned. QBP Z34/Z44 are answered from the stored, consolidated record.
+import type { PoolClient } from 'pg';
+import { processQbpText, processVxuText } from '../hl7v2/process.ts';
+import { buildAck } from '../hl7v2/ack.ts';
+import { buildRspZ31, buildRspZ32, buildRspZ33, buildRspZ42, type RspOptions, type RspPatient } from '../hl7v2/rsp.ts';
+import type { CanonicalSubmission, Finding, ObservationRecord, PatientRecord, VaccinationRecord } from '../pipeline/canonical.ts';
+import { recordPatient } from '../matching/store.ts';
+import { matchPerson } from '../matching/matcher.ts';
+import { personFromRecord } from '../matching/score.ts';
+import { applyVaccinationDedup } from '../matching/store.ts';
+import type { RegistryContext } from './context.ts';
+import type { Sender } from './senders.ts';
+import { loadPatientRecord, loadVaccinations, resolveMerged } from './patients.ts';
+
+export type Hl7Channel = 'soap' | 'http' | 'mllp' | 'file';
+
+export interface Hl7Answer {
+  /** ACK or RSP, ER7 text. */
+  response: string;
+  ackCode: 'AA' | 'AE' | 'AR';
+  submissionId?: number;
+  /** True when this exact message (same sender, same MSH-10) was already processed: the stored answer is returned. */
+  duplicate: boolean;
+  patientId?: number;
+}
+
+let seq = 0;
+/** Unique MSH-10 for the registry's answers. */
+function responseControlId(now: Date): string {
+  seq = (seq + 1) % 1_000_000;
+  return `IIS${now.getTime().toString(36).toUpperCase()}${process.pid.toString(36).toUpperCase()}${seq.toString().padStart(6, '0')}`;
+}
+
+/** MSH-9 and MSH-10 read without a full parse (to route the message and find a resend). */
+export function peekMsh(text: string): { messageType?: string; controlId?: string; structure?: string } {
+  const start = text.indexOf('MSH');
+  if (start < 0 || text.length < start + 8) return {};
+  const sep = text[start + 3]!;
+  const line = text.slice(start).split(/\r\n|\r|\n/, 1)[0]!;
+  const f = line.split(sep);
+  const compSep = f[1]?.[0] ?? '^';
+  const msh9 = (f[8] ?? '').split(compSep);
+  return { messageType: msh9[0]?.trim().toUpperCase() || undefined, structure: msh9[2], controlId: f[9]?.trim() || undefined };
+}
+
+const isoToday = (d: Date) => d.toISOString().slice(0, 10);
+
+/** Handles one HL7 v2 message from an authenticated sender; never throws for bad input. */
+export async function handleHl7Message(ctx: RegistryContext, text: string, sender: Sender, channel: Hl7Channel): Promise<Hl7Answer> {
+  const { messageType } = peekMsh(text);
+  if (messageType === 'QBP') return answerQuery(ctx, text, sender);
+  return ingestVxu(ctx, text, sender, channel, messageType);
+}
+
+// ------------------------------------------------------------------------------------------------ VXU
+
+async function storedAnswer(db: Pick<PoolClient, 'query'>, orgId: number, controlId: string): Promise<Hl7Answer | undefined> {
+  const { rows } = await db.query<{ id: number; response: string | null; ack_code: string; patient_id: number | null }>(
+    `SELECT id, response, ack_code, patient_id FROM submission WHERE organization_id = $1 AND control_id = $2`, [orgId, controlId]);
+  const r = rows[0];
+  if (!r || r.response === null) return undefined;
+  return { response: r.response, ackCode: r.ack_code as Hl7Answer['ackCode'], submissionId: r.id, duplicate: true, patientId: r.patient_id ?? undefined };
+}
+
+async function ingestVxu(ctx: RegistryContext, text: string, sender: Sender, channel: Hl7Channel, messageType: string | undefined): Promise<Hl7Answer> {
+  const t0 = performance.now();
+  const now = ctx.now();
+  const { controlId } = peekMsh(text);
+  if (controlId) {
+    const prior = await storedAnswer(ctx.pool, sender.organizationId, controlId);
+    if (prior) return prior;
+  }
+  const result = processVxuText(text, {
+    channel, codes: ctx.codes, today: isoToday(now), now, ackControlId: responseControlId(now),
+    receivingApplication: ctx.receivingApplication, receivingFacility: ctx.receivingFacility, cdsiLookup: ctx.cdsiLookup,
+    maxLength: ctx.config.maxMessageBytes,
+  });
+  if (messageType && messageType !== 'VXU' && result.ackCode !== 'AR') {
+    // processVxuText reports unsupported types itself; this guards against a type it let through.
+    const findings: Finding[] = [{ code: 'message.type.unsupported', severity: 'E', hl7ErrorCode: '200', message: `Message type ${messageType} is not accepted: send VXU^V04 or QBP^Q11`, scope: { kind: 'message' } }];
+    result.findings = findings;
+    result.ackCode = 'AR';
+    result.submission = undefined;
+    result.ack = buildAck({ request: result.request, ackCode: 'AR', findings, controlId: responseControlId(now), now, receivingApplication: ctx.receivingApplication, receivingFacility: ctx.receivingFacility });
+  }
+
+  const client = await ctx.pool.connect();
+  try {
+    await client.query('BEGIN');
+    const ins = await client.query<{ id: number }>(
+      `INSERT INTO submission (organization_id, sender_credential_id, channel, message_type, profile, control_id, raw, ack_code, finding_count)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9)
+       ON CONFLICT (organization_id, control_id) WHERE control_id IS NOT NULL DO NOTHING RETURNING id`,
+      [sender.organizationId, sender.credentialId || null, channel, result.submission?.messageType ?? messageType ?? null,
+        result.submission?.profile ?? null, controlId ?? null, text, result.ackCode, result.findings.length]);
+    if (!ins.rows[0]) {
+      // The same message is being (or was just) stored by a concurrent request: answer as it did.
+      await client.query('ROLLBACK');
+      const prior = controlId ? await storedAnswer(ctx.pool, sender.organizationId, controlId) : undefined;
+      if (prior) return prior;
+      throw new Error('duplicate submission without a stored answer');
+    }
+    const submissionId = ins.rows[0].id;
+    let patientId: number | undefined;
+    const sub = result.submission;
+    const patientRejected = result.findings.some((f) => f.severity === 'E' && (f.scope.kind === 'patient' || f.scope.kind === 'message'));
+    if (sub && !patientRejected) {
+      patientId = await storeSubmission(ctx, client, sub, result.findings, sender, submissionId);
+    }
+    await insertFindings(client, submissionId, patientId, result.findings);
+    await client.query(`UPDATE submission SET response = $2, patient_id = $3, processed_ms = $4 WHERE id = $1`,
+      [submissionId, result.ack, patientId ?? null, performance.now() - t0]);
+    if (patientId) {
+      await client.query(
+        `INSERT INTO audit_event (actor_kind, actor_id, organization_id, action, patient_id, object_type, object_id, detail)
+         VALUES ('sender', $1, $2, 'submit', $3, 'submission', $4, $5)`,
+        [sender.username, sender.organizationId, patientId, String(submissionId), JSON.stringify({ channel, ackCode: result.ackCode })]);
+    }
+    await client.query('COMMIT');
+    return { response: result.ack, ackCode: result.ackCode, submissionId, duplicate: false, patientId };
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    // Nothing was kept: the sender may resend. Answer in HL7's terms.
+    const findings: Finding[] = [{ code: 'message.processing.error', severity: 'E', hl7ErrorCode: '207', message: 'The registry could not store this message; nothing was saved. Please resend it later.', scope: { kind: 'message' } }];
+    console.error('VXU storage failed:', (e as Error).message);
+    return { response: buildAck({ request: result.request, ackCode: 'AE', findings, controlId: responseControlId(now), now, receivingApplication: ctx.receivingApplication, receivingFacility: ctx.receivingFacility }), ackCode: 'AE', duplicate: false };
+  } finally {
+    client.release();
+  }
+}
+
+async function insertFindings(client: PoolClient, submissionId: number, patientId: number | undefined, findings: Finding[]) {
+  if (!findings.length) return;
+  await client.query(
+    `INSERT INTO finding (submission_id, patient_id, code, severity, location, hl7_error_code, application_code, message)
+     SELECT $1, $2, * FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[])`,
+    [submissionId, patientId ?? null, findings.map((f) => f.code), findings.map((f) => f.severity), findings.map((f) => f.location ?? null),
+      findings.map((f) => f.hl7ErrorCode), findings.map((f) => f.applicationErrorCode ?? null), findings.map((f) => f.message)]);
+}
+
+const STORED_OBSERVATION_KINDS = new Set<ObservationRecord['kind']>(['immunity', 'contraindication', 'indication', 'other']);
+
+/** Patient (through the matcher), vaccinations, refusals, deletes and observations of one accepted submission. */
+async function storeSubmission(ctx: RegistryContext, client: PoolClient, sub: CanonicalSubmission, findings: Finding[], sender: Sender, submissionId: number): Promise<number> {
+  const orgId = sender.organizationId;
+  const senderPatientId = sub.patient.identifiers.find((i) => i.type === 'MR')?.value ?? sub.patient.identifiers[0]?.value;
+  // The matcher plugs in here: Match attaches, Possible creates a provisional patient and a review item, else a new patient.
+  const recorded = await recordPatient(client, sub.patient, { organizationId: orgId, submissionId, senderPatientId });
+  const patientId = recorded.patientId;
+  const sourceRecordId = recorded.sourceRecordId;
+
+  const rejected = new Set(findings.filter((f) => f.severity === 'E' && f.scope.kind === 'vaccination').map((f) => (f.scope as { index: number }).index));
+  const doses = sub.vaccinations.map((v, index) => ({ v, index })).filter((d) => !rejected.has(d.index));
+
+  // Doses this sender already reported (by ORC-3) for this patient: deletes, updates and full-history resends.
+  const senderIds = doses.map((d) => d.v.senderId).filter((x): x is string => !!x);
+  const existing = new Map<string, { id: number; date: string; cvx: string | null; ndc: string | null; lot: string | null }>();
+  if (senderIds.length) {
+    const { rows } = await client.query<{ id: number; sender_vaccination_id: string; administered_date: string; cvx: string | null; ndc: string | null; lot_number: string | null }>(
+      `SELECT id, sender_vaccination_id, administered_date, cvx, ndc, lot_number FROM vaccination
+        WHERE patient_id = $1 AND organization_id = $2 AND sender_vaccination_id = ANY($3) AND NOT deleted`, [patientId, orgId, senderIds]);
+    for (const r of rows) existing.set(r.sender_vaccination_id, { id: r.id, date: r.administered_date, cvx: r.cvx, ndc: r.ndc, lot: r.lot_number });
+  }
+
+  const toInsert: { v: VaccinationRecord; supersedes?: number }[] = [];
+  let changed = false;
+  for (const { v } of doses) {
+    const prior = v.senderId ? existing.get(v.senderId) : undefined;
+    if (v.actionCode === 'D') {
+      if (prior) {
+        await client.query(`UPDATE vaccination SET deleted = true WHERE id = $1`, [prior.id]);
+        changed = true;
+      } else {
+        // A delete without ORC-3: the same sender's dose of that vaccine on that day.
+        const r = await client.query(`UPDATE vaccination SET deleted = true WHERE patient_id = $1 AND organization_id = $2 AND administered_date = $3
+            AND coalesce(cvx,'') = coalesce($4,'') AND NOT deleted`, [patientId, orgId, v.administeredDate ?? null, v.cvx ?? null]);
+        changed ||= (r.rowCount ?? 0) > 0;
+      }
+      continue;
+    }
+    if (v.completionStatus === 'RE') {
+      await client.query(
+        `INSERT INTO refusal (patient_id, submission_id, organization_id, refusal_date, cvx, reason, vaccine_text, sender_vaccination_id)
+         VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
+        [patientId, submissionId, orgId, v.administeredDate ?? null, v.cvx ?? null, v.refusalReason ?? null, v.vaccineText ?? null, v.senderId ?? null]);
+      continue;
+    }
+    if (!v.administeredDate) continue; // rejected by quality rules already; never store a dose without a date
+    if (v.completionStatus === 'NA' || v.cvx === '998') {
+      // "No vaccine administered": nothing to store as a dose; its observations (immunity, contraindication) are kept below.
+      continue;
+    }
+    if (prior && prior.date === v.administeredDate && prior.cvx === (v.cvx ?? null) && prior.ndc === (v.ndc ?? null) && prior.lot === (v.lotNumber ?? null) && v.actionCode !== 'U') {
+      continue; // the same dose resent with the full history: already stored
+    }
+    toInsert.push({ v, supersedes: prior?.id });
+  }
+
+  if (toInsert.length) {
+    const rows = toInsert.map(({ v }) => ({
+      sender_vaccination_id: v.senderId ?? null, administered_date: v.administeredDate, cvx: v.cvx ?? null, ndc: v.ndc ?? null,
+      mvx: v.mvx ?? null, lot_number: v.lotNumber ?? null, expiration_date: v.expirationDate ?? null,
+      amount: v.amount ?? null, amount_unit: v.amountUnit ?? null, route: v.route ?? null, site: v.site ?? null,
+      administering_facility: v.administeringFacility ?? null, ordering_clinician: v.orderingClinician ?? null,
+      administering_clinician: v.administeringClinician ?? null, entered_by: v.enteredBy ?? null,
+      information_source: v.informationSource ?? null, historical: v.historical, completion_status: v.completionStatus ?? null,
+      refusal_reason: v.refusalReason ?? null, funding_eligibility: v.fundingEligibility ?? null, funding_source: v.fundingSource ?? null,
+      vis: v.vis.length ? v.vis : null, action_code: v.actionCode ?? null, vaccine_text: v.vaccineText ?? null,
+    }));
+    const { rows: ids } = await client.query<{ id: number }>(
+      `INSERT INTO vaccination (patient_id, source_record_id, submission_id, organization_id, sender_vaccination_id, administered_date, cvx, ndc, mvx,
+         lot_number, expiration_date, amount, amount_unit, route, site, administering_facility, ordering_clinician, administering_clinician,
+         entered_by, information_source, historical, completion_status, refusal_reason, funding_eligibility, funding_source, vis, action_code, vaccine_text)
+       SELECT $1, $2, $3, $4, x.sender_vaccination_id, x.administered_date, x.cvx, x.ndc, x.mvx, x.lot_number, x.expiration_date, x.amount,
+         x.amount_unit, x.route, x.site, x.administering_facility, x.ordering_clinician, x.administering_clinician, x.entered_by,
+         x.information_source, x.historical, x.completion_status, x.refusal_reason, x.funding_eligibility, x.funding_source, x.vis,
+         x.action_code, x.vaccine_text
+         FROM jsonb_array_elements($5::jsonb) WITH ORDINALITY AS e(j, ord)
+         CROSS JOIN LATERAL jsonb_to_record(e.j) AS x(sender_vaccination_id text, administered_date date, cvx text, ndc text, mvx text,
+           lot_number text, expiration_date date, amount numeric, amount_unit text, route text, site text, administering_facility text,
+           ordering_clinician jsonb, administering_clinician jsonb, entered_by jsonb, information_source text, historical boolean,
+           completion_status text, refusal_reason text, funding_eligibility text, funding_source text, vis jsonb, action_code text,
+           vaccine_text text)
+        ORDER BY e.ord
+       RETURNING id`,
+      [patientId, sourceRecordId, submissionId, orgId, JSON.stringify(rows)]);
+    changed = true;
+    const supersede: [number, number][] = [];
+    const obs: { vaccinationId: number | null; o: ObservationRecord }[] = [];
+    toInsert.forEach(({ v, supersedes }, i) => {
+      const id = ids[i]!.id;
+      if (supersedes) supersede.push([supersedes, id]);
+      for (const o of v.observations) if (STORED_OBSERVATION_KINDS.has(o.kind) && o.kind !== 'other') obs.push({ vaccinationId: id, o });
+    });
+    for (const [oldId, newId] of supersede) await client.query(`UPDATE vaccination SET deleted = true, superseded_by = $2 WHERE id = $1`, [oldId, newId]);
+    await insertObservations(client, patientId, submissionId, orgId, obs);
+  }
+  // Dose-level immunity/contraindication observations of doses that were not inserted (e.g. resends) still count once.
+  const patientObs = sub.observations.filter((o) => STORED_OBSERVATION_KINDS.has(o.kind)).map((o) => ({ vaccinationId: null, o }));
+  for (const { v } of doses) {
+    if (toInsert.some((t) => t.v === v)) continue;
+    for (const o of v.observations) if (o.kind === 'immunity' || o.kind === 'contraindication' || o.kind === 'indication') patientObs.push({ vaccinationId: null, o });
+  }
+  await insertObservations(client, patientId, submissionId, orgId, patientObs);
+  if (changed) await applyVaccinationDedup(client, patientId, ctx.vaccineGroups);
+  return patientId;
+}
+
+async function insertObservations(client: PoolClient, patientId: number, submissionId: number, orgId: number, list: { vaccinationId: number | null; o: ObservationRecord }[]) {
+  const seen = new Set<string>();
+  list = list.filter(({ o }) => { const k = `${o.kind}|${o.code ?? o.identifier}|${o.date ?? ''}`; if (seen.has(k)) return false; seen.add(k); return true; });
+  if (!list.length) return;
+  // The same observation already on file for this patient (a resend) is not stored twice.
+  await client.query(
+    `INSERT INTO observation (patient_id, submission_id, organization_id, vaccination_id, kind, identifier, code_system, code, cdsi_code, text, observed_date)
+     SELECT $1, $2, $3, x.vaccination_id, x.kind, x.identifier, x.code_system, x.code, x.cdsi_code, x.text, x.observed_date
+       FROM jsonb_to_recordset($4::jsonb) AS x(vaccination_id bigint, kind text, identifier text, code_system text, code text, cdsi_code text, text text, observed_date date)
+      WHERE NOT EXISTS (SELECT 1 FROM observation o WHERE o.patient_id = $1 AND o.kind = x.kind AND o.code = x.code
+                          AND o.observed_date IS NOT DISTINCT FROM x.observed_date)`,
+    [patientId, submissionId, orgId, JSON.stringify(list.map(({ vaccinationId, o }) => ({
+      vaccination_id: vaccinationId, kind: o.kind === 'indication' ? 'indication' : o.kind, identifier: o.identifier,
+      code_system: o.codeSystem ?? null, code: o.code ?? o.identifier, cdsi_code: o.cdsiCode ?? null, text: o.text ?? null, observed_date: o.date ?? null,
+    })))]);
+}
+
+// ------------------------------------------------------------------------------------------------ QBP
+
+/** Patients answering a query: by identifier first, then through the matcher's candidates and scores. */
+export async function findPatientsForQuery(db: Pick<PoolClient, 'query'>, q: PatientRecord): Promise<{ exact?: number; candidates: number[] }> {
+  const ids = q.identifiers.filter((i) => i.value?.trim());
+  if (ids.length) {
+    const { rows } = await db.query<{ patient_id: number }>(
+      `SELECT DISTINCT pi.patient_id FROM patient_identifier pi
+        WHERE pi.id_value = ANY($1) AND (pi.authority = '' OR pi.authority = ANY($2) OR $3)`,
+      [ids.map((i) => i.value.trim()), ids.map((i) => i.authority ?? ''), ids.every((i) => !i.authority)]);
+    const resolved = [...new Set(await Promise.all(rows.map((r) => resolveMerged(db, r.patient_id))))];
+    if (resolved.length === 1) {
+      // An identifier hit still has to agree on the birth date when the query gives one.
+      const p = await db.query<{ birth_date: string | null }>(`SELECT birth_date FROM patient WHERE id = $1`, [resolved[0]]);
+      if (!q.birthDate || !p.rows[0]?.birth_date || p.rows[0].birth_date === q.birthDate) return { exact: resolved[0], candidates: [] };
+    }
+  }
+  const decision = await matchPerson(db, personFromRecord(q));
+  const candidateIds = [...new Set(await Promise.all(decision.candidates.map((c) => resolveMerged(db, c.patientId))))];
+  if (decision.outcome === 'match' && decision.patientId) return { exact: await resolveMerged(db, decision.patientId), candidates: candidateIds };
+  return { candidates: candidateIds };
+}
+
+async function answerQuery(ctx: RegistryContext, text: string, sender: Sender): Promise<Hl7Answer> {
+  const now = ctx.now();
+  const controlId = responseControlId(now);
+  const q = processQbpText(text, { now, responseControlId: controlId, receivingApplication: ctx.receivingApplication, receivingFacility: ctx.receivingFacility });
+  if (q.rejection || !q.query) {
+    const r = q.rejection ?? '';
+    return { response: r, ackCode: /MSA\|AR/.test(r) ? 'AR' : 'AE', duplicate: false };
+  }
+  const query = q.query;
+  const opts: RspOptions = { request: q.request, now, controlId, receivingApplication: ctx.receivingApplication, receivingFacility: ctx.receivingFacility, findings: q.findings };
+  const limit = query.quantityLimit && query.quantityLimit > 0 ? query.quantityLimit : 10;
+  const client = await ctx.pool.connect();
+  try {
+    if (query.profile === 'Z44' && !ctx.forecast) {
+      const findings: Finding[] = [...q.findings, { code: 'query.z44.unavailable', severity: 'E', hl7ErrorCode: '200', message: 'Evaluated history and forecast (Z44) is not available: the registry has no CDSi schedule loaded. Query with profile Z34 for the history.', scope: { kind: 'message' } }];
+      return { response: buildRspZ33({ ...opts, findings }, 'AE'), ackCode: 'AE', duplicate: false };
+    }
+    const found = await findPatientsForQuery(client, query.patient);
+    let response: string;
+    let shown: number[] = [];
+    if (found.exact) {
+      shown = [found.exact];
+      const patient = await rspPatient(client, found.exact);
+      const vaccinations = await loadVaccinations(client, found.exact);
+      if (query.profile === 'Z44') {
+        const data = await ctx.forecast!(client, found.exact, vaccinations, isoToday(now));
+        response = buildRspZ42(opts, patient, vaccinations, data);
+      } else {
+        response = buildRspZ32(opts, patient, vaccinations);
+      }
+    } else if (found.candidates.length === 0) {
+      response = buildRspZ33(opts, 'NF');
+    } else if (found.candidates.length > limit) {
+      response = buildRspZ33(opts, 'TM');
+    } else {
+      shown = found.candidates;
+      response = buildRspZ31(opts, await Promise.all(shown.map((id) => rspPatient(client, id))), limit);
+    }
+    if (shown.length) {
+      await client.query(
+        `INSERT INTO audit_event (actor_kind, actor_id, organization_id, action, patient_id, object_type, object_id, detail)
+         SELECT 'sender', $1, $2, 'query', p, 'qbp', $3, $4 FROM unnest($5::bigint[]) AS p`,
+        [sender.username, sender.organizationId, query.controlId ?? null, JSON.stringify({ profile: query.profile }), shown]);
+    }
+    return { response, ackCode: 'AA', duplicate: false, patientId: found.exact };
+  } catch (e) {
+    console.error('QBP failed:', (e as Error).message);
+    const findings: Finding[] = [...q.findings, { code: 'message.processing.error', severity: 'E', hl7ErrorCode: '207', message: 'The registry could not answer this query; please try again later.', scope: { kind: 'message' } }];
+    return { response: buildRspZ33({ ...opts, findings }, 'AR'), ackCode: 'AR', duplicate: false };
+  } finally {
+    client.release();
+  }
+}
+
+async function rspPatient(db: Pick<PoolClient, 'query'>, patientId: number): Promise<RspPatient> {
+  return { patient: await loadPatientRecord(db, patientId), registryId: String(patientId) };
+}

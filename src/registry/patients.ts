@@ -1,0 +1,91 @@
+// Reading the consolidated record of a stored patient in the canonical shapes the edges use (RSP, JSON, FHIR).
+import type { PoolClient } from 'pg';
+import type { PatientRecord, VaccinationRecord } from '../pipeline/canonical.ts';
+
+type Q = Pick<PoolClient, 'query'>;
+
+/** Follows merged_into to the surviving patient. */
+export async function resolveMerged(db: Q, patientId: number): Promise<number> {
+  let id = patientId;
+  for (let i = 0; i < 10; i++) {
+    const { rows } = await db.query<{ merged_into: number | null }>(`SELECT merged_into FROM patient WHERE id = $1`, [id]);
+    const next = rows[0]?.merged_into;
+    if (!next) return id;
+    id = next;
+  }
+  return id;
+}
+
+/** The consolidated demographics, with every identifier on file and the newest source record's guardians. */
+export async function loadPatientRecord(db: Q, patientId: number): Promise<PatientRecord> {
+  const { rows } = await db.query(`SELECT * FROM patient WHERE id = $1`, [patientId]);
+  const p = rows[0];
+  if (!p) throw new Error(`patient ${patientId} not found`);
+  const ids = await db.query<{ id_value: string; authority: string; id_type: string }>(
+    `SELECT DISTINCT id_value, authority, id_type FROM patient_identifier WHERE patient_id = $1 ORDER BY id_type, authority, id_value`, [patientId]);
+  const src = await db.query<{ demographics: PatientRecord }>(
+    `SELECT demographics FROM patient_source_record WHERE patient_id = $1 ORDER BY received_at DESC, id DESC LIMIT 1`, [patientId]);
+  const latest = src.rows[0]?.demographics;
+  const record: PatientRecord = {
+    identifiers: ids.rows.map((r) => ({ value: r.id_value, authority: r.authority || undefined, type: r.id_type || undefined })),
+    name: { family: p.family_name ?? undefined, given: p.given_name ?? undefined, middle: p.middle_name ?? undefined, suffix: p.suffix ?? undefined, type: 'L' },
+    aliases: latest?.aliases ?? [],
+    motherMaidenName: p.mother_maiden_name ?? undefined,
+    birthDate: p.birth_date ?? undefined,
+    sex: p.sex ?? undefined,
+    race: latest?.race,
+    ethnicity: latest?.ethnicity,
+    address: p.address ?? undefined,
+    phone: p.phone ?? undefined,
+    multipleBirth: p.multiple_birth ?? undefined,
+    birthOrder: p.birth_order ?? undefined,
+    deathDate: p.death_date ?? undefined,
+    guardians: latest?.guardians ?? [],
+  };
+  for (const k of Object.keys(record) as (keyof PatientRecord)[]) if (record[k] === undefined) delete record[k];
+  return record;
+}
+
+export interface StoredVaccination extends VaccinationRecord { id: number; organizationId: number | null }
+
+/** The doses that count: not deleted, not folded into another by de-duplication; oldest first. */
+export async function loadVaccinations(db: Q, patientId: number): Promise<StoredVaccination[]> {
+  const { rows } = await db.query(
+    `SELECT * FROM vaccination WHERE patient_id = $1 AND NOT deleted AND consolidated_into IS NULL
+      ORDER BY administered_date, id`, [patientId]);
+  const obs = await db.query(`SELECT * FROM observation WHERE patient_id = $1 AND vaccination_id IS NOT NULL`, [patientId]);
+  return rows.map((r) => {
+    const v: StoredVaccination = {
+      id: r.id,
+      organizationId: r.organization_id,
+      senderId: r.sender_vaccination_id ?? undefined,
+      administeredDate: r.administered_date,
+      cvx: r.cvx ?? undefined,
+      ndc: r.ndc ?? undefined,
+      vaccineText: r.vaccine_text ?? undefined,
+      mvx: r.mvx ?? undefined,
+      lotNumber: r.lot_number ?? undefined,
+      expirationDate: r.expiration_date ?? undefined,
+      amount: r.amount === null ? undefined : Number(r.amount),
+      amountUnit: r.amount_unit ?? undefined,
+      route: r.route ?? undefined,
+      site: r.site ?? undefined,
+      informationSource: r.information_source ?? undefined,
+      historical: r.historical,
+      administeringFacility: r.administering_facility ?? undefined,
+      orderingClinician: r.ordering_clinician ?? undefined,
+      administeringClinician: r.administering_clinician ?? undefined,
+      completionStatus: r.completion_status ?? undefined,
+      refusalReason: r.refusal_reason ?? undefined,
+      fundingEligibility: r.funding_eligibility ?? undefined,
+      fundingSource: r.funding_source ?? undefined,
+      vis: r.vis ?? [],
+      observations: obs.rows.filter((o) => o.vaccination_id === r.id).map((o) => ({
+        kind: o.kind, identifier: o.identifier ?? '', codeSystem: o.code_system ?? undefined, code: o.code, text: o.text ?? undefined,
+        cdsiCode: o.cdsi_code ?? undefined, date: o.observed_date ?? undefined,
+      })),
+    };
+    for (const k of Object.keys(v) as (keyof StoredVaccination)[]) if (v[k] === undefined) delete v[k];
+    return v;
+  });
+}
