@@ -1,20 +1,10 @@
 // Synthetic district for the schools benchmark and tests: schools, students of every grade, their
 // doses (with realistic gaps) and enrollments, generated inside PostgreSQL with generate_series.
+// The enrollment table is migration 0510_enrollment.sql.
 import type pg from 'pg';
-
-/** The enrollment table as issue 5 describes it; the access engineer's migration owns it. Created here
- *  only when absent (benchmark/test databases), with the grade the school survey needs. */
-export async function ensureEnrollmentTable(db: Pick<pg.Pool, 'query'>): Promise<void> {
-  await db.query(`CREATE TABLE IF NOT EXISTS enrollment (
-    patient_id bigint NOT NULL REFERENCES patient(id), school_org_id bigint NOT NULL REFERENCES organization(id),
-    school_year text NOT NULL, student_id text NOT NULL, active boolean NOT NULL DEFAULT true,
-    PRIMARY KEY (patient_id, school_org_id, school_year))`);
-  await db.query('ALTER TABLE enrollment ADD COLUMN IF NOT EXISTS grade text');
-}
 
 /** Seeds `students` students over `schools` schools for school year 2025-2026; returns the school ids. */
 export async function seedDistrict(db: Pick<pg.Pool, 'query'>, students: number, schools = 20): Promise<number[]> {
-  await ensureEnrollmentTable(db);
   const d = await db.query(`INSERT INTO organization (kind, name) VALUES ('district', 'Bench District') RETURNING id`);
   const s = await db.query(
     `INSERT INTO organization (kind, name, parent_id) SELECT 'school', 'School ' || g, $1 FROM generate_series(1, $2) g RETURNING id`,
@@ -41,8 +31,8 @@ export async function seedDistrict(db: Pick<pg.Pool, 'query'>, students: number,
      WHERE (m.dob + make_interval(months => s.months))::date <= date '2025-09-30'
        AND ((m.n * 31 + s.months * 17 + length(s.cvx)) % 100) >= 3`);
   await db.query(`INSERT INTO observation (patient_id, kind, code, cdsi_code) SELECT patient_id, 'immunity', '38907003', '024' FROM bench_map WHERE n % 50 = 0`);
-  await db.query(`INSERT INTO enrollment (patient_id, school_org_id, school_year, student_id, active, grade)
-    SELECT m.patient_id, ($1::bigint[])[1 + (m.n % cardinality($1::bigint[]))], '2025-2026', 'S' || m.n, true,
+  await db.query(`INSERT INTO enrollment (patient_id, school_org_id, school_year, student_id, start_date, grade)
+    SELECT m.patient_id, ($1::bigint[])[1 + (m.n % cardinality($1::bigint[]))], '2025-2026', 'S' || m.n, date '2025-08-27',
            CASE WHEN m.gi = 0 THEN 'K' ELSE m.gi::text END
       FROM bench_map m`, [schoolIds]);
   await db.query('DROP TABLE bench_students, bench_map, bench_schedule');
