@@ -136,3 +136,40 @@ test('QBP Z34: two different children with the same name and birth date give Z31
   const tm = await handleHl7Message(ctx, qbp({ id: 'Q4', profile: 'Z34', family: 'Smith', given: 'Alex', dob: '20240301', limit: 1 }), sender, 'http');
   assert.equal(parseEr7(tm.response).get('QAK', 2), 'TM');
 });
+
+test('a failure while storing leaves nothing behind; the resend is then accepted', async () => {
+  // A trigger makes the vaccination insert fail half-way through the submission's transaction.
+  await db.pool.query(`CREATE FUNCTION fail_lot() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN
+      IF NEW.lot_number = 'CRASH' THEN RAISE EXCEPTION 'simulated crash'; END IF; RETURN NEW; END $$`);
+  await db.pool.query(`CREATE TRIGGER fail_lot BEFORE INSERT ON vaccination FOR EACH ROW EXECUTE FUNCTION fail_lot()`);
+  const msg = [
+    `MSH|^~\\&|MYEHR|CLINIC|IIS|STATE|20261125||VXU^V04^VXU_V04|CRASH-1|P|2.5.1|||ER|AL|||||Z22^CDCPHINVS`,
+    `PID|1||CR-1^^^MYEHR^MR||Crashley^Casey^^^^^L||20230202|F|||3 Oak St^^Worcester^MA^01608^USA^L`,
+    `ORC|RE||CR-DOSE-1^MYEHR`,
+    `RXA|0|1|20240501||20^DTaP^CVX|0.5|mL^^UCUM||00^New^NIP001||||||CRASH||SKB^GSK^MVX|||CP|A`,
+  ].join('\r');
+  const before = { p: await count('patient'), s: await count('submission'), r: await count('patient_source_record') };
+  const a = await handleHl7Message(ctx, msg, sender, 'http');
+  assert.equal(a.ackCode, 'AE');
+  assert.match(a.response, /ERR\|.*207/);
+  assert.deepEqual({ p: await count('patient'), s: await count('submission'), r: await count('patient_source_record') }, before);
+  await db.pool.query(`DROP TRIGGER fail_lot ON vaccination`);
+  const b = await handleHl7Message(ctx, msg, sender, 'http');
+  assert.equal(b.duplicate, false);
+  assert.notEqual(b.ackCode, 'AR');
+  assert.equal(await count(`vaccination WHERE lot_number = 'CRASH'`), 1);
+});
+
+test('concurrent copies of one message store it once and all get the same answer', async () => {
+  const msg = [
+    `MSH|^~\\&|MYEHR|CLINIC|IIS|STATE|20261125||VXU^V04^VXU_V04|RACE-1|P|2.5.1|||ER|AL|||||Z22^CDCPHINVS`,
+    `PID|1||RC-1^^^MYEHR^MR||Racer^Robin^^^^^L||20220303|M|||4 Pine St^^Springfield^MA^01103^USA^L`,
+    `ORC|RE||RC-DOSE-1^MYEHR`,
+    `RXA|0|1|20240601||10^IPV^CVX|0.5|mL^^UCUM||00^New^NIP001||||||R1||SKB^GSK^MVX|||CP|A`,
+  ].join('\r');
+  const answers = await Promise.all(Array.from({ length: 6 }, () => handleHl7Message(ctx, msg, sender, 'http')));
+  assert.equal(new Set(answers.map((x) => x.response)).size, 1);
+  assert.equal(answers.filter((x) => !x.duplicate).length, 1);
+  assert.equal(await count(`submission WHERE control_id = 'RACE-1'`), 1);
+  assert.equal(await count(`vaccination WHERE lot_number = 'R1'`), 1);
+});
