@@ -29,4 +29,37 @@ program
     await db.close();
   });
 
+const schedule = program.command('schedule').description('CDSi supporting-data releases (the ACIP schedule) stored in the database');
+schedule
+  .command('import <dir>')
+  .description('validate and store a CDSi supporting-data directory (version from a VERSION file or the directory name)')
+  .option('--version <v>', 'store under this version instead')
+  .action(async (dir: string, o: { version?: string }) => {
+    const { importScheduleRelease } = await import('../cdsi/store.ts');
+    const db = await openDatabase(loadConfig());
+    try {
+      const r = await importScheduleRelease(db.pool, dir, { version: o.version, importedBy: 'iis schedule import' });
+      console.log(`${r.created ? 'imported' : 'already stored'}: CDSi schedule ${r.version} (${r.files} files, ${r.antigens} antigens, ${r.vaccineGroups} vaccine groups)`);
+    } catch (e) {
+      console.error(`iis schedule import: ${(e as Error).message}`);
+      process.exitCode = 1;
+    } finally {
+      await db.close();
+    }
+  });
+schedule
+  .command('list')
+  .description('list the stored releases, newest first (the first is the one in use)')
+  .action(async () => {
+    const { listScheduleReleases } = await import('../cdsi/store.ts');
+    const db = await openDatabase(loadConfig());
+    try {
+      const rows = await listScheduleReleases(db.pool);
+      if (!rows.length) console.log('no CDSi schedule stored (the server imports IIS_CDSI_DIR at first use)');
+      rows.forEach((r, i) => console.log(`${r.version}\t${r.importedAt}\t${r.fileCount} files\t${r.sourceDir}${i === 0 ? '\t(in use)' : ''}`));
+    } finally {
+      await db.close();
+    }
+  });
+
 await program.parseAsync(process.argv);
