@@ -1,0 +1,30 @@
+// npm run bench:cdsi [-- --runs N]: the healthy CDC cases repeated to N (default 100,000) patient evaluations,
+// each evaluated and forecast for every vaccine group, on one core. Prints patients/s and peak RSS.
+import fs from 'node:fs';
+import path from 'node:path';
+import { loadSchedule, evaluateAndForecast } from '../src/cdsi/index.ts';
+import { caseInput, type TestCase } from '../src/cdsi/conformance.ts';
+
+const args = process.argv.slice(2);
+const runs = Number(args[args.indexOf('--runs') + 1] && args.includes('--runs') ? args[args.indexOf('--runs') + 1] : 100_000);
+const shared = process.env.IIS_SHARED_DIR || path.resolve(import.meta.dirname, '../../shared');
+const t0 = performance.now();
+const schedule = loadSchedule(process.env.IIS_CDSI_DIR || path.join(shared, 'cdsi', 'supporting-data-4.64'));
+const loadMs = performance.now() - t0;
+const cases: TestCase[] = JSON.parse(fs.readFileSync(path.join(shared, 'cdsi', 'testcases', 'healthy.json'), 'utf8'));
+const inputs = cases.map(caseInput);
+let peak = process.memoryUsage().rss;
+// warm-up so the JIT has seen every path before timing
+for (const i of inputs) evaluateAndForecast(i, schedule);
+let sink = 0;
+const start = performance.now();
+for (let n = 0; n < runs; n++) {
+  const r = evaluateAndForecast(inputs[n % inputs.length]!, schedule);
+  sink += r.vaccineGroups.length;
+  if ((n & 4095) === 0) peak = Math.max(peak, process.memoryUsage().rss);
+}
+const secs = (performance.now() - start) / 1000;
+peak = Math.max(peak, process.memoryUsage().rss);
+console.log(`schedule ${schedule.version} loaded in ${loadMs.toFixed(0)} ms`);
+console.log(`${runs} patients (${inputs.length} distinct healthy cases, all vaccine groups) in ${secs.toFixed(2)} s`);
+console.log(`${Math.round(runs / secs)} patients/s on one core; peak RSS ${(peak / 1048576).toFixed(0)} MB (${sink > 0 ? 'ok' : 'empty'})`);
