@@ -1,0 +1,34 @@
+import { useEffect } from 'react';
+import { Layout } from './Layout.tsx';
+import { matchPath, navigate, useLocation } from './router.tsx';
+import { allRoutes } from './routes.ts';
+import { hasRole, useSession } from './session.tsx';
+
+export function App() {
+  const { pathname } = useLocation();
+  const { session, loading } = useSession();
+  let found: { route: (typeof allRoutes)[number]; params: Record<string, string> } | undefined;
+  for (const route of allRoutes) {
+    const params = matchPath(route.path, pathname);
+    if (params) { found = { route, params }; break; }
+  }
+  const needsSignIn = !loading && !session && !(found?.route.public);
+  useEffect(() => {
+    if (needsSignIn) navigate(`/sign-in?next=${encodeURIComponent(pathname + location.search)}`, { replace: true });
+  }, [needsSignIn, pathname]);
+  useEffect(() => {
+    document.title = found ? `${found.route.title} · Immunization Registry` : 'Immunization Registry';
+  }, [found?.route.title]);
+
+  let body;
+  if (loading) body = <p role="status">Loading…</p>;
+  else if (!found) body = <><h1>Page not found</h1><p>There is no page at this address.</p></>;
+  else if (needsSignIn) body = <p role="status">Redirecting to sign in…</p>;
+  else if (found.route.roles && !hasRole(session, ...found.route.roles)) {
+    body = <><h1>Not allowed</h1><p>Your account does not have access to this page.</p></>;
+  } else {
+    const C = found.route.component;
+    body = <C params={found.params} />;
+  }
+  return <Layout>{body}</Layout>;
+}
