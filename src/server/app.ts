@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Pool } from '../registry/database.ts';
 import { registerSchoolRoutes } from '../schools/routes.ts';
+import { registerAccessRoutes } from '../access/routes.ts';
 import { registerMatchingRoutes, denyAll } from '../matching/routes.ts';
 import { registerWebApp } from './web.ts';
 
@@ -22,6 +23,7 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean } = {})
     await ctx.pool.query('SELECT 1');
     return { status: 'ok' };
   });
+  await registerAccessRoutes(app, ctx);
   await registerSchoolRoutes(app, ctx);
   // TODO(access): replace denyAll with the registry-administrator check once src/access provides it.
   await registerMatchingRoutes(app, { pool: ctx.pool, cdsiDir: ctx.config.cdsiDir }, { authorize: denyAll });
