@@ -7,6 +7,7 @@ import { registerSchoolRoutes } from '../schools/routes.ts';
 import { registerAccessRoutes } from '../access/routes.ts';
 import { registerMatchingRoutes, denyAll } from '../matching/routes.ts';
 import { registerWebApp } from './web.ts';
+import { registerHl7Transports } from '../transports/index.ts';
 
 export interface AppContext {
   pool: Pool;
@@ -27,6 +28,7 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean } = {})
   await registerSchoolRoutes(app, ctx);
   // TODO(access): replace denyAll with the registry-administrator check once src/access provides it.
   await registerMatchingRoutes(app, { pool: ctx.pool, cdsiDir: ctx.config.cdsiDir }, { authorize: denyAll });
+  await registerHl7Transports(app, ctx);
   await registerWebApp(app);
   return app;
 }
