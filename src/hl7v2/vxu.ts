@@ -177,6 +177,11 @@ export function readPatient(msg: Er7Message, pid: Er7Segment, f: FindingList): P
     if (prot) p.protectionIndicator = prot;
     const rs = msg.get(pd1, 16);
     if (rs) p.registryStatus = rs;
+    // Effective dates of consent (protection), registry status and publicity: kept with the source record.
+    for (const [field, key] of [[13, 'protectionIndicatorDate'], [17, 'registryStatusDate'], [18, 'publicityCodeDate']] as const) {
+      const d = dateField(msg, pd1, field, `PD1-${field} effective date`, 'patient.pd1Date.invalid', PATIENT, f, 'W');
+      if (d) p[key] = d;
+    }
   }
   for (const nk1 of msg.all('NK1')) {
     const g: Guardian = {};
@@ -230,7 +235,8 @@ function readObx(msg: Er7Message, obx: Er7Segment, f: FindingList, scope: Findin
   else if (!/^[1-9]\d*$/.test(subId)) f.add('observation.subId.invalid', 'I', `Observation ${identifier}: sub-id (OBX-4) '${subId}' is not a positive integer`, scope, loc(obx, 4), '102', '4');
   if (!msg.get(obx, 5)) f.add('observation.value.missing', 'W', `Observation ${identifier}: value (OBX-5) is missing`, scope, loc(obx, 5), '101', '6');
   const o: ObservationRecord = { kind: OBS_KIND[identifier] ?? 'other', identifier };
-  const cs = msg.get(obx, 3, 1, 3);
+  // The coding system of the value (OBX-5.3, e.g. SCT for a disease), not of the question (OBX-3.3 is LN).
+  const cs = msg.get(obx, 5, 1, 3);
   if (cs) o.codeSystem = cs;
   const vt = msg.get(obx, 2);
   const code = msg.get(obx, 5);

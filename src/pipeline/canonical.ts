@@ -85,6 +85,10 @@ export interface PatientRecord {
   registryStatus?: string;
   protectionIndicator?: string;
   publicityCode?: string;
+  /** PD1-13, PD1-17, PD1-18 effective dates. */
+  protectionIndicatorDate?: IsoDate;
+  registryStatusDate?: IsoDate;
+  publicityCodeDate?: IsoDate;
 }
 
 export interface Clinician {
@@ -129,6 +133,7 @@ export interface ObservationRecord {
   kind: 'immunity' | 'contraindication' | 'indication' | 'funding' | 'vis' | 'other';
   /** OBX-3 identifier (LOINC), e.g. '59784-9' disease with presumed immunity. */
   identifier: string;
+  /** Coding system of the value (OBX-5.3), e.g. SCT. */
   codeSystem?: string;
   /** OBX-5 value code, e.g. SNOMED '38907003'. */
   code?: string;
