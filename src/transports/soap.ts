@@ -56,7 +56,8 @@ const parser = new XMLParser({
   ignoreAttributes: true,
   parseTagValue: false,
   processEntities: true,
-  htmlEntities: false,
+  // Needed for numeric character references: clients send HL7's segment separator as &#xD;.
+  htmlEntities: true,
   trimValues: true,
   ignoreDeclaration: true,
   ignorePiTags: true,
