@@ -8,6 +8,7 @@ import { registerAccessRoutes } from '../access/routes.ts';
 import { registerMatchingRoutes, denyAll } from '../matching/routes.ts';
 import { registerWebApp } from './web.ts';
 import { registerHl7Transports } from '../transports/index.ts';
+import { registerForecastRoutes } from '../cdsi/routes.ts';
 
 export interface AppContext {
   pool: Pool;
@@ -29,6 +30,7 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean } = {})
   // TODO(access): replace denyAll with the registry-administrator check once src/access provides it.
   await registerMatchingRoutes(app, { pool: ctx.pool, cdsiDir: ctx.config.cdsiDir }, { authorize: denyAll });
   await registerHl7Transports(app, ctx);
+  await registerForecastRoutes(app, ctx);
   await registerWebApp(app);
   return app;
 }
