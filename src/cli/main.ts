@@ -3,6 +3,8 @@ import { Command } from 'commander';
 import { loadConfig } from '../config.ts';
 import { openDatabase } from '../registry/runtime.ts';
 import { buildApp } from '../server/app.ts';
+import { registerHl7Commands } from './hl7-commands.ts';
+import { startMllpServer } from '../transports/mllp.ts';
 
 const program = new Command();
 program.name('iis').description('Immunization information system: registry server and operator tools');
@@ -14,8 +16,10 @@ program
     const config = loadConfig();
     const db = await openDatabase(config, { log: (s) => console.log(s) });
     const app = await buildApp({ pool: db.pool, config }, { logger: true });
-    await app.listen({ host: config.host, port: config.port });
-    const stop = async () => { await app.close(); await db.close(); process.exit(0); };
+    const address = await app.listen({ host: config.host, port: config.port });
+    const mllp = await startMllpServer({ pool: db.pool, config }, { port: config.mllpPort, host: config.host, log: (s) => console.error(s) });
+    console.log(`HTTP on ${address} (POST /hl7, SOAP at /soap, WSDL at /soap?wsdl); MLLP on ${mllp.host}:${mllp.port}`);
+    const stop = async () => { await mllp.close(); await app.close(); await db.close(); process.exit(0); };
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);
   });
@@ -61,5 +65,7 @@ schedule
       await db.close();
     }
   });
+
+registerHl7Commands(program);
 
 await program.parseAsync(process.argv);

@@ -1,0 +1,144 @@
+// Operator commands around HL7 senders: `iis facility create`, `iis import`, `iis codes import`, `iis org list`.
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import cliProgress from 'cli-progress';
+import { loadConfig } from '../config.ts';
+import { openDatabase } from '../registry/runtime.ts';
+import type { Pool } from '../registry/database.ts';
+
+async function withDb<T>(fn: (pool: Pool) => Promise<T>): Promise<T | undefined> {
+  const db = await openDatabase(loadConfig());
+  try {
+    return await fn(db.pool);
+  } catch (e) {
+    console.error(`iis: ${(e as Error).message}`);
+    process.exitCode = 1;
+    return undefined;
+  } finally {
+    await db.close();
+  }
+}
+
+export function registerHl7Commands(program: Command): void {
+  const facility = program.command('facility').description('sending facilities (organizations that submit HL7)');
+  facility
+    .command('create')
+    .description('create a sending facility and its HL7 sender credential (the password is printed once)')
+    .requiredOption('--name <name>', 'facility name')
+    .requiredOption('--code <code>', 'facility code, as senders put it in MSH-4')
+    .option('--parent <code>', 'code of the parent organization')
+    .action(async (o: { name: string; code: string; parent?: string }) => {
+      const { createFacility } = await import('../registry/senders.ts');
+      await withDb(async (pool) => {
+        const f = await createFacility(pool, { name: o.name, code: o.code, parentCode: o.parent });
+        console.log(`created facility ${f.code} (organization ${f.organizationId})`);
+        console.log(`  HL7 sender username: ${f.username}`);
+        console.log(`  HL7 sender password: ${f.password}`);
+        console.log('The password is shown only this once: give it to the facility now. It is used for SOAP (username/password),');
+        console.log('POST /hl7 (HTTP Basic) and MLLP (MSH-8 = username:password); MSH-4 must name the facility code.');
+      });
+    });
+
+  program
+    .command('import <file>')
+    .description('import a file of HL7 messages (one or many; FHS/BHS batches) for a facility, as if it had sent them')
+    .requiredOption('--facility <code>', 'the sending facility')
+    .option('--acks <file>', 'write the answers (ACK/RSP) to this file')
+    .action(async (file: string, o: { facility: string; acks?: string }) => {
+      const [{ decodeHl7, splitMessages }, { getRegistryContext }, { handleHl7Message }] = await Promise.all([
+        import('../hl7v2/er7.ts'), import('../registry/context.ts'), import('../registry/hl7.ts')]);
+      if (!fs.existsSync(file)) {
+        console.error(`iis import: no such file: ${file}`);
+        process.exitCode = 1;
+        return;
+      }
+      const messages = splitMessages(decodeHl7(fs.readFileSync(file)));
+      const config = loadConfig();
+      await withDb(async (pool) => {
+        const sender = await senderForFacility(pool, o.facility);
+        const ctx = await getRegistryContext(pool, config);
+        const counts = { AA: 0, AE: 0, AR: 0 };
+        let duplicates = 0;
+        const answers: string[] = [];
+        const t0 = Date.now();
+        const bar = new cliProgress.SingleBar({ format: 'importing [{bar}] {value}/{total} messages | AA {AA} AE {AE} AR {AR}', stream: process.stderr }, cliProgress.Presets.shades_classic);
+        bar.start(messages.length, 0, counts);
+        for (const m of messages) {
+          const a = await handleHl7Message(ctx, m, sender, 'file');
+          counts[a.ackCode]++;
+          if (a.duplicate) duplicates++;
+          if (o.acks) answers.push(a.response);
+          bar.increment(1, counts);
+        }
+        bar.stop();
+        if (o.acks) fs.writeFileSync(o.acks, answers.map((r) => r.replace(/\r?$/, '\r')).join('\n'));
+        const secs = (Date.now() - t0) / 1000;
+        console.log(`imported ${messages.length} message${messages.length === 1 ? '' : 's'} from ${file} for ${sender.facilityCode} in ${secs.toFixed(1)} s: AA ${counts.AA}, AE ${counts.AE}, AR ${counts.AR}${duplicates ? ` (${duplicates} already received, answered as before)` : ''}`);
+      });
+    });
+
+  const codes = program.command('codes').description('code sets (CVX, MVX, NDC, VIS, observations) stored in code_value');
+  codes
+    .command('import [dir]')
+    .description('import the AIRA code base (dir/Compiled.xml, default IIS_CODES_DIR) and CDSi observation codes')
+    .action(async (dir: string | undefined) => {
+      const { readCodeFiles, importCodeSets } = await import('../registry/codes.ts');
+      const config = loadConfig();
+      const from = dir ?? config.codesDir;
+      await withDb(async (pool) => {
+        const sets = readCodeFiles(from, config.cdsiDir);
+        const bar = new cliProgress.SingleBar({ format: 'code values [{bar}] {value}/{total}', stream: process.stderr }, cliProgress.Presets.shades_classic);
+        let started = false;
+        const n = await importCodeSets(pool, sets, (done, total) => {
+          if (!started) { bar.start(total, 0); started = true; }
+          bar.update(done);
+        });
+        if (started) bar.stop();
+        const bySet = await pool.query<{ code_set: string; n: number }>(`SELECT code_set, count(*)::int AS n FROM code_value GROUP BY code_set ORDER BY code_set`);
+        console.log(`imported ${n} code values from ${from}; code_value now holds ${bySet.rows.map((r) => `${r.code_set} ${r.n}`).join(', ')}`);
+        console.log('A running server loads code sets at start: restart it to use the new ones.');
+      });
+    });
+
+  const org = program.command('org').description('organizations');
+  org
+    .command('list')
+    .description('list organizations as a tree (kind, code, status, HL7 sender usernames)')
+    .action(async () => {
+      await withDb(async (pool) => {
+        const { rows } = await pool.query<{ id: number; parent_id: number | null; kind: string; name: string; code: string | null; status: string; senders: string[] | null }>(
+          `SELECT o.id, o.parent_id, o.kind, o.name, o.code, o.status,
+                  (SELECT array_agg(c.username ORDER BY c.username) FROM sender_credential c WHERE c.organization_id = o.id AND c.active) AS senders
+             FROM organization o ORDER BY o.name, o.id`);
+        if (!rows.length) {
+          console.log('no organizations yet (create a sending facility with `iis facility create --name N --code C`)');
+          return;
+        }
+        const ids = new Set(rows.map((r) => r.id));
+        const children = new Map<number | null, typeof rows>();
+        for (const r of rows) {
+          const key = r.parent_id !== null && ids.has(r.parent_id) ? r.parent_id : null;
+          children.set(key, [...(children.get(key) ?? []), r]);
+        }
+        const print = (parent: number | null, depth: number) => {
+          for (const r of children.get(parent) ?? []) {
+            const senders = r.senders?.length ? `  senders: ${r.senders.join(', ')}` : '';
+            console.log(`${'  '.repeat(depth)}${r.name}  [${r.kind}${r.code ? ` ${r.code}` : ''}, id ${r.id}${r.status !== 'active' ? `, ${r.status}` : ''}]${senders}`);
+            print(r.id, depth + 1);
+          }
+        };
+        print(null, 0);
+      });
+    });
+}
+
+/** The facility's sender (its first active HL7 credential) for messages the operator imports on its behalf. */
+async function senderForFacility(pool: Pool, code: string) {
+  const { rows } = await pool.query<{ id: number; code: string; credential_id: number | null; username: string | null }>(
+    `SELECT o.id, o.code, c.id AS credential_id, c.username FROM organization o
+       LEFT JOIN sender_credential c ON c.organization_id = o.id AND c.active
+      WHERE o.code = $1 ORDER BY c.id LIMIT 1`, [code]);
+  const r = rows[0];
+  if (!r) throw new Error(`No organization with code ${code} (see \`iis org list\`)`);
+  return { organizationId: r.id, credentialId: r.credential_id ?? 0, username: r.username ?? `import:${r.code}`, facilityCode: r.code };
+}
