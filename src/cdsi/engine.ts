@@ -1,11 +1,13 @@
-// The CDSi engine (logic spec 4.6, chapters 4-9): one pure function from patient history to per-antigen
-// evaluation, series selection and per-vaccine-group forecast. No clock: assessmentDate is a parameter.
+// The CDSi engine (CDC logic spec 4.6, chapters 4-9): one pure function from a patient's history to per-antigen
+// evaluation, best-series selection and per-vaccine-group forecast. No clock: assessmentDate is a parameter.
+// Section numbers in comments refer to the specification.
 import { addOffset, formatDate, parseDate, type DayNum, type Offset } from './dates.ts';
 import { normCvx, type Antigen, type ConditionalSkip, type Interval, type Schedule, type Series, type TargetDose, type AgeRow } from './schedule.ts';
 
 export interface EngineInput {
-  patient: { birthDate: string; gender?: string | null };
-  doses: { id?: string; date: string; cvx: string; mvx?: string | null }[];
+  patient: { birthDate: string; gender?: string | null; birthCountry?: string | null };
+  /** `condition` marks a dose that cannot be evaluated (expired, sub-potent, recalled: 6.1) */
+  doses: { id?: string; date: string; cvx: string; mvx?: string | null; condition?: string | null }[];
   observations?: { code: string; date?: string | null }[];
   assessmentDate: string;
 }
@@ -15,287 +17,556 @@ export interface DoseEvaluation {
   doseIndex: number; id?: string; date: string; cvx: string; antigen: string; series: string;
   targetDose?: string; status: EvaluationStatus; reason?: string; explanation: string;
 }
-export interface Forecast { doseNumber: number; earliestDate: string; recommendedDate: string; pastDueDate?: string; latestDate?: string; vaccineTypes: string[]; explanation: string }
+export interface Forecast {
+  doseNumber: number; earliestDate: string; recommendedDate: string; pastDueDate?: string; latestDate?: string;
+  vaccineTypes: string[]; cvx?: string[]; seriesType?: string; explanation: string;
+}
 export interface AntigenResult {
   antigen: string; vaccineGroup: string; status: SeriesStatus; selectedSeries?: string; seriesType?: string;
-  seriesConsidered: { name: string; status: SeriesStatus; validDoses: number }[]; selectionReason: string;
-  evaluations: DoseEvaluation[]; forecast?: Forecast; explanation: string;
+  seriesConsidered: { name: string; group: string; type: string; status: SeriesStatus; validDoses: number; score?: number; best: boolean }[];
+  selectionReason: string; evaluations: DoseEvaluation[]; forecast?: Forecast; explanation: string;
+  /** further best series (non-equivalent series groups, e.g. a risk series beside the standard one) */
+  otherBest?: { series: string; seriesType: string; status: SeriesStatus; forecast?: Forecast }[];
 }
 export interface VaccineGroupResult {
   vaccineGroup: string; status: SeriesStatus; antigens: string[];
   /** per input dose (index into input.doses) touching this group: combined evaluation across its antigens */
-  doses: { doseIndex: number; status: EvaluationStatus; reason?: string; seriesType?: string }[];
+  doses: { doseIndex: number; status: EvaluationStatus; reason?: string; seriesType?: string; explanation?: string }[];
   forecast?: Forecast; explanation: string;
 }
 export interface EngineResult { scheduleVersion: string; assessmentDate: string; antigens: AntigenResult[]; vaccineGroups: VaccineGroupResult[] }
 
-interface Ctx { dob: DayNum; gender: string; asOf: DayNum; obs: Map<string, DayNum | undefined>; schedule: Schedule }
-interface Dose { i: number; id?: string; date: DayNum; cvx: string; mvx?: string }
-interface Eval { dose: Dose; status: EvaluationStatus; reason?: string; target?: number; explanation: string }
-interface SeriesRun { series: Series; evals: Eval[]; satisfied: (Dose | undefined)[]; next: number; status: SeriesStatus; forecast?: Forecast; validCount: number; skipNote: string }
+// ---------------------------------------------------------------------------------------------------------------
+interface Dose { i: number; id?: string; date: DayNum; cvx: string; mvx?: string; condition?: string }
+interface Eval { dose: Dose; k: number; status: EvaluationStatus; reason?: string; target?: number; inadvertent: boolean; explanation: string }
+type TargetStatus = 'not_satisfied' | 'satisfied' | 'skipped';
+interface Target { td: TargetDose; status: TargetStatus; dose?: Dose; note?: string }
+interface SeriesForecast {
+  doseNumber: number; target: number; earliest: DayNum; unadjRec: DayNum; rec: DayNum; unadjPastDue?: DayNum; pastDue?: DayNum; latest?: DayNum;
+  types: string[]; cvx: string[]; priority: boolean; finish: DayNum; completable: boolean; why: string;
+}
+interface PatientSeries {
+  series: Series; targets: Target[]; evals: Eval[]; status: SeriesStatus; forecast?: SeriesForecast; satisfied: number;
+  allValid: boolean; firstValid?: DayNum; notes: string[]; score?: number;
+}
+interface Ctx {
+  dob: DayNum; gender: string; asOf: DayNum; obs: Map<string, DayNum | null>; schedule: Schedule; all: Dose[];
+  ageCache: Map<Offset, DayNum>;
+  /** per antigen, once evaluated: best-series evaluation status by input dose index (for live virus conflicts) */
+  antigenDoseStatus: Map<string, Map<number, EvaluationStatus>>;
+  antigenResults: Map<string, AntigenResult>;
+  inProgress: Set<string>;
+}
 
-const age = (c: Ctx, o: Offset | undefined, dflt: DayNum): DayNum => (o ? addOffset(c.dob, o) : dflt);
 const NEVER = 1e9, EVER = -1e9;
-
+function ageDate(c: Ctx, o: Offset | undefined, dflt: DayNum): DayNum {
+  if (!o) return dflt;
+  let v = c.ageCache.get(o);
+  if (v === undefined) { v = addOffset(c.dob, o); c.ageCache.set(o, v); }
+  return v;
+}
+const inEffect = (x: { effective?: DayNum; cessation?: DayNum }, on: DayNum) => (x.effective === undefined || on >= x.effective) && (x.cessation === undefined || on <= x.cessation);
 function ageRow(td: TargetDose, on: DayNum): AgeRow | undefined {
-  for (const a of td.ages) if ((a.effective === undefined || on >= a.effective) && (a.cessation === undefined || on < a.cessation)) return a;
-  return td.ages[0];
-}
-function activeIntervals(list: Interval[], on: DayNum): Interval[] {
-  return list.filter((i) => (i.effective === undefined || on >= i.effective) && (i.cessation === undefined || on < i.cessation));
-}
-
-/** Reference date of an interval (from previous dose, from a target dose, from most recent of given vaccines, from an observation). */
-function intervalRef(c: Ctx, iv: Interval, run: SeriesRun, prior: Eval[], all: Dose[], before: DayNum): DayNum | undefined {
-  if (iv.fromPrevious) {
-    for (let k = prior.length - 1; k >= 0; k--) { const e = prior[k]!; if (e.status === 'valid' || (e.status === 'not_valid' && e.reason !== 'inadvertent_vaccine')) return e.dose.date; }
-    return undefined;
-  }
-  if (iv.fromTargetDose !== undefined) return run.satisfied[iv.fromTargetDose - 1]?.date;
-  if (iv.fromMostRecent) { let r: DayNum | undefined; for (const d of all) if (d.date < before && iv.fromMostRecent.has(d.cvx) && (r === undefined || d.date > r)) r = d.date; return r; }
-  if (iv.fromRelevantObs) return c.obs.get(iv.fromRelevantObs);
+  for (const a of td.ages) if (inEffect(a, on)) return a;
   return undefined;
 }
+const fmt = formatDate;
 
-function skipMet(c: Ctx, skips: ConditionalSkip[], context: 'Evaluation' | 'Forecast', ref: DayNum, run: SeriesRun, prior: Eval[], all: Dose[]): string | undefined {
+// ---- 6.2 / 7.1 conditional skip -------------------------------------------------------------------------------
+interface SkipState { ps: PatientSeries; doses: Dose[]; upTo: number; completeGroups: Set<string> }
+function skipReason(c: Ctx, skips: ConditionalSkip[], context: 'Evaluation' | 'Forecast', ref: DayNum, st: SkipState): string | undefined {
   for (const sk of skips) {
     if (sk.context !== 'Both' && sk.context !== context) continue;
-    const setResults = sk.sets.map((set) => {
-      if ((set.effective !== undefined && ref < set.effective) || (set.cessation !== undefined && ref >= set.cessation)) return false;
-      const rs = set.conditions.map((cd) => {
-        switch (cd.type) {
-          case 'age': return ref >= age(c, cd.beginAge, EVER) && ref < age(c, cd.endAge, NEVER);
-          case 'interval': {
-            const prev = prior.length ? prior[prior.length - 1]!.dose.date : undefined;
-            return prev !== undefined && cd.interval !== undefined && ref >= addOffset(prev, cd.interval);
-          }
-          case 'completed series': return false; // needs cross-series state; treated as not met
-          default: {
-            if (!cd.type.startsWith('vaccine count')) return false;
-            const byAge = cd.type.includes('age'), byDate = cd.type.includes('date');
-            const lo = byAge ? age(c, cd.beginAge, EVER) : EVER, hi = byAge ? age(c, cd.endAge, NEVER) : NEVER;
-            const sd = byDate ? cd.startDate ?? EVER : EVER, ed = byDate ? cd.endDate ?? NEVER : NEVER;
-            let n = 0;
-            const pool = cd.doseType === 'valid' ? prior.filter((e) => e.status === 'valid').map((e) => e.dose) : all.filter((d) => d.date < ref || (context === 'Forecast' && d.date <= ref));
-            for (const d of pool) if ((!cd.vaccineTypes || cd.vaccineTypes.has(d.cvx)) && d.date >= lo && d.date < hi && d.date >= sd && d.date < ed) n++;
-            const want = cd.doseCount ?? 0;
-            return cd.doseCountLogic.startsWith('greater') ? n > want : cd.doseCountLogic.startsWith('less') ? n < want : n === want;
-          }
-        }
-      });
-      return set.conditionLogic === 'OR' ? rs.some(Boolean) : rs.every(Boolean);
-    });
-    const hit = sk.setLogic === 'AND' ? setResults.length > 0 && setResults.every(Boolean) : setResults.some(Boolean);
-    if (hit) return sk.sets.find((_, k) => setResults[k])?.description ?? 'conditional skip';
+    let met = 0, metDesc: string | undefined;
+    const sets = sk.sets;
+    for (const set of sets) {
+      if (!inEffect(set, ref)) continue;
+      let n = 0;
+      for (const cd of set.conditions) if (conditionMet(c, cd, ref, st)) n++;
+      const ok = set.conditionLogic === 'OR' ? n > 0 : n === set.conditions.length && n > 0;
+      if (ok) { met++; metDesc ??= set.description; }
+    }
+    if (sk.setLogic === 'AND' ? met === sets.length && met > 0 : met > 0) return metDesc ?? 'conditional skip';
+  }
+  return undefined;
+}
+function conditionMet(c: Ctx, cd: ConditionalSkip['sets'][number]['conditions'][number], ref: DayNum, st: SkipState): boolean {
+  switch (cd.type) {
+    case 'age': return ref >= ageDate(c, cd.beginAge, EVER) && ref < ageDate(c, cd.endAge, NEVER);
+    case 'interval': {
+      // from the immediate previous dose administered (CALCDTSKIP-5)
+      const prev = st.upTo > 0 ? st.doses[st.upTo - 1] : undefined;
+      return prev !== undefined && cd.interval !== undefined && ref >= addOffset(prev.date, cd.interval);
+    }
+    case 'completed series': return cd.seriesGroups.some((g) => st.completeGroups.has(g));
+    default: {
+      if (!cd.type.startsWith('vaccine count')) return false;
+      const byAge = cd.type.includes('age'), byDate = cd.type.includes('date');
+      const lo = byAge ? ageDate(c, cd.beginAge, EVER) : EVER, hi = byAge ? ageDate(c, cd.endAge, NEVER) : NEVER;
+      const sd = byDate ? cd.startDate ?? EVER : EVER, ed = byDate ? cd.endDate ?? NEVER : NEVER;
+      let n = 0;
+      // CONDSKIP-1: doses evaluated so far (before the dose being evaluated / all doses when forecasting)
+      for (let k = 0; k < st.upTo; k++) {
+        const d = st.doses[k]!;
+        if (cd.vaccineTypes && !cd.vaccineTypes.has(d.cvx)) continue;
+        if (d.date < lo || d.date >= hi || d.date < sd || d.date >= ed) continue;
+        if (cd.doseType === 'valid' && st.ps.evals[k]?.status !== 'valid') continue;
+        n++;
+      }
+      const want = cd.doseCount ?? 0;
+      return cd.doseCountLogic.startsWith('greater') ? n > want : cd.doseCountLogic.startsWith('less') ? n < want : n === want;
+    }
+  }
+}
+
+// ---- interval reference dates (CALCDTINT-1, -2, -8, -9) --------------------------------------------------------
+function intervalRef(c: Ctx, iv: Interval, ps: PatientSeries, doses: Dose[], upTo: number): DayNum | undefined {
+  if (iv.fromPrevious) {
+    for (let k = upTo - 1; k >= 0; k--) { const e = ps.evals[k]!; if ((e.status === 'valid' || e.status === 'not_valid') && !e.inadvertent) return e.dose.date; }
+    return undefined;
+  }
+  if (iv.fromTargetDose !== undefined) {
+    for (const t of ps.targets) if (t.td.index === iv.fromTargetDose - 1 && t.status === 'satisfied') return t.dose!.date;
+    return undefined;
+  }
+  if (iv.fromMostRecent) {
+    for (let k = upTo - 1; k >= 0; k--) { const e = ps.evals[k]; const d = doses[k]!; if (iv.fromMostRecent.has(d.cvx) && !e?.inadvertent) return d.date; }
+    return undefined;
+  }
+  if (iv.fromRelevantObs) return c.obs.get(iv.fromRelevantObs) ?? undefined;
+  return undefined;
+}
+
+// ---- live virus conflicts (6.7) --------------------------------------------------------------------------------
+function previousDoseStatus(c: Ctx, p: Dose, ps: PatientSeries, antigen: string, doses: Dose[]): EvaluationStatus | undefined {
+  const k = doses.indexOf(p);
+  if (k >= 0) return ps.evals[k]?.status;
+  const assoc = c.schedule.cvx.get(p.cvx)?.associations ?? [];
+  for (const a of assoc) {
+    if (a.antigen === antigen || c.inProgress.has(a.antigen)) continue;
+    const m = ensureAntigen(c, a.antigen);
+    const s = m?.get(p.i);
+    if (s) return s;
+  }
+  return undefined;
+}
+function liveVirusConflict(c: Ctx, d: Dose, ps: PatientSeries, antigen: string, doses: Dose[]): string | undefined {
+  const rules = c.schedule.liveVirusByCurrent.get(d.cvx);
+  if (!rules) return undefined;
+  for (const p of c.all) {
+    if (p === d || p.date > d.date) continue;
+    for (const r of rules) {
+      if (r.previous !== p.cvx) continue;
+      if (d.date < addOffset(p.date, r.begin)) continue;
+      const st = previousDoseStatus(c, p, ps, antigen, doses);
+      const end = addOffset(p.date, st === undefined || st === 'valid' ? r.minEnd : r.end);
+      if (d.date < end) return `live virus conflict: CVX ${d.cvx} within ${st === undefined || st === 'valid' ? r.minEnd.text : r.end.text} of CVX ${p.cvx} given ${fmt(p.date)}`;
+    }
   }
   return undefined;
 }
 
-function runSeries(c: Ctx, s: Series, doses: Dose[]): SeriesRun {
-  const run: SeriesRun = { series: s, evals: [], satisfied: [], next: 0, status: 'not_complete', validCount: 0, skipNote: '' };
-  const sched = c.schedule;
-  for (const d of doses) {
-    if (run.next >= s.doses.length) { run.evals.push({ dose: d, status: 'extraneous', reason: 'series_already_complete', explanation: `series '${s.name}' already complete` }); continue; }
-    // conditional skip (evaluation context): skip target doses until one applies
-    while (run.next < s.doses.length) {
-      const why = skipMet(c, s.doses[run.next]!.skips, 'Evaluation', d.date, run, run.evals, doses);
+// ---- chapter 6: evaluate one patient series ---------------------------------------------------------------------
+function evaluateSeries(c: Ctx, s: Series, antigen: string, doses: Dose[], completeGroups: Set<string>): PatientSeries {
+  const ps: PatientSeries = { series: s, targets: s.doses.map((td) => ({ td, status: 'not_satisfied' as TargetStatus })), evals: [], status: 'not_complete', satisfied: 0, allValid: true, notes: [] };
+  const targets = ps.targets;
+  let t = 0;
+  const st: SkipState = { ps, doses, upTo: 0, completeGroups };
+  for (let k = 0; k < doses.length; k++) {
+    const d = doses[k]!;
+    st.upTo = k;
+    while (t < targets.length) {
+      const why = skipReason(c, targets[t]!.td.skips, 'Evaluation', d.date, st);
       if (!why) break;
-      run.skipNote += `${s.doses[run.next]!.doseNumber} skipped: ${why}. `;
-      run.satisfied[run.next] = undefined; run.next++;
+      targets[t]!.status = 'skipped'; targets[t]!.note = why; ps.notes.push(`${targets[t]!.td.doseNumber} skipped: ${why}`); t++;
     }
-    if (run.next >= s.doses.length) { run.evals.push({ dose: d, status: 'extraneous', reason: 'series_already_complete', explanation: `series '${s.name}' complete (remaining doses skipped)` }); continue; }
-    const td = s.doses[run.next]!;
-    const prior = run.evals;
-    const prevValid = prior.length === 0 || prior[prior.length - 1]!.status === 'valid';
-    const fail = (status: EvaluationStatus, reason: string, explanation: string) => { run.evals.push({ dose: d, status, reason, target: run.next, explanation: `${td.doseNumber} of '${s.name}': ${explanation}` }); };
-    if (td.inadvertent.has(d.cvx)) { fail('not_valid', 'inadvertent_vaccine', `CVX ${d.cvx} is an inadvertent vaccine`); continue; }
+    const push = (status: EvaluationStatus, reason: string | undefined, explanation: string, target?: number, inadvertent = false) => {
+      ps.evals.push({ dose: d, k, status, reason, target, inadvertent, explanation });
+      if (status !== 'valid') ps.allValid = false;
+    };
+    if (t >= targets.length) { push('extraneous', 'series_already_complete', `'${s.name}' already complete: no target dose left`); continue; }
+    const td = targets[t]!.td;
+    const where = `${td.doseNumber} of '${s.name}'`;
+    if (d.condition) { push('sub_standard', 'dose_condition', `${where}: dose cannot be evaluated (${d.condition})`, t); continue; }
+    if (td.inadvertent.has(d.cvx)) { push('not_valid', 'inadvertent_vaccine', `${where}: CVX ${d.cvx} is an inadvertent vaccine for this dose`, t, true); continue; }
+    // 6.4 age
     const ar = ageRow(td, d.date);
-    const absMin = age(c, ar?.absMinAge, EVER), minA = age(c, ar?.minAge, EVER), maxA = age(c, ar?.maxAge, NEVER);
-    if (d.date < absMin || (d.date < minA && !prevValid)) { fail('not_valid', 'age_too_young', `given before ${d.date < absMin ? 'absolute minimum' : 'minimum'} age (${(d.date < absMin ? ar?.absMinAge : ar?.minAge)?.text})`); continue; }
-    if (d.date >= maxA) { fail('extraneous', 'age_too_old', `given at or after maximum age (${ar?.maxAge?.text})`); continue; }
-    // preferable intervals, then allowable intervals
+    const absMin = ageDate(c, ar?.absMinAge, EVER), maxA = ageDate(c, ar?.maxAge, NEVER);
+    if (d.date >= maxA) { push('extraneous', 'age_too_old', `${where}: given on or after the maximum age (${ar?.maxAge?.text})`, t); continue; }
+    if (d.date < absMin) { push('not_valid', 'age_too_young', `${where}: given before the absolute minimum age (${ar?.absMinAge?.text}, ${fmt(absMin)})`, t); continue; }
+    const grace = d.date < ageDate(c, ar?.minAge, EVER);
+    // 6.5 preferable intervals (all must be met), 6.6 allowable intervals when they are not
     let intervalFail: string | undefined;
-    for (const iv of activeIntervals(td.intervals, d.date)) {
-      const ref = intervalRef(c, iv, run, prior, doses, d.date);
-      if (ref === undefined) continue;
-      const absMinD = iv.absMinInt ? addOffset(ref, iv.absMinInt) : ref, minD = iv.minInt ? addOffset(ref, iv.minInt) : absMinD;
-      if (d.date < absMinD || (d.date < minD && !prevValid)) { intervalFail = `given before the minimum interval (${(d.date < absMinD ? iv.absMinInt : iv.minInt)?.text}) from ${formatDate(ref)}`; break; }
+    for (const iv of td.intervals) {
+      if (!inEffect(iv, d.date)) continue;
+      const ref = intervalRef(c, iv, ps, doses, k);
+      if (ref === undefined || !iv.absMinInt) continue;
+      const due = addOffset(ref, iv.absMinInt);
+      if (d.date < due) { intervalFail = `given before the absolute minimum interval (${iv.absMinInt.text} from ${fmt(ref)}, ${fmt(due)})`; break; }
     }
-    if (intervalFail && td.allowableIntervals.length) {
-      let ok = true;
-      for (const iv of activeIntervals(td.allowableIntervals, d.date)) {
-        const ref = intervalRef(c, iv, run, prior, doses, d.date);
-        if (ref !== undefined && iv.absMinInt && d.date < addOffset(ref, iv.absMinInt)) ok = false;
+    if (intervalFail) {
+      const allow = td.allowableIntervals.filter((iv) => inEffect(iv, d.date));
+      let ok = allow.length > 0;
+      for (const iv of allow) {
+        const ref = intervalRef(c, iv, ps, doses, k);
+        if (ref !== undefined && iv.absMinInt && d.date < addOffset(ref, iv.absMinInt)) { ok = false; break; }
       }
       if (ok) intervalFail = undefined;
     }
-    if (intervalFail) { fail('not_valid', 'interval_too_soon', intervalFail); continue; }
-    // live virus conflict with earlier live doses of any antigen
-    const lv = sched.liveVirusByCurrent.get(d.cvx);
-    if (lv) {
-      let conflict: string | undefined;
-      for (const p of c.allDoses) {
-        if (p.date >= d.date) continue;
-        const rule = lv.find((r) => r.previous === p.cvx);
-        if (!rule) continue;
-        const valid = c.validLive.get(p.i) !== false;
-        const end = addOffset(p.date, valid ? rule.minEnd : rule.end);
-        if (d.date >= addOffset(p.date, rule.begin) && d.date < end) { conflict = `live virus conflict with CVX ${p.cvx} given ${formatDate(p.date)}`; break; }
-      }
-      if (conflict) { fail('not_valid', 'live_virus_conflict', conflict); continue; }
+    if (intervalFail) { push('not_valid', 'interval_too_soon', `${where}: ${intervalFail}`, t); continue; }
+    // 6.7 live virus conflict
+    const conflict = liveVirusConflict(c, d, ps, antigen, doses);
+    if (conflict) { push('not_valid', 'live_virus_conflict', `${where}: ${conflict}`, t); continue; }
+    // 6.8 / 6.9 preferable or allowable vaccine
+    let kind: string | undefined;
+    for (const v of td.preferable) if (v.cvx === d.cvx && d.date >= ageDate(c, v.beginAge, EVER) && d.date < ageDate(c, v.endAge, NEVER) && (!v.mvx || !d.mvx || v.mvx === d.mvx)) { kind = 'preferable'; break; }
+    if (!kind) for (const v of td.allowable) if (v.cvx === d.cvx && d.date >= ageDate(c, v.beginAge, EVER) && d.date < ageDate(c, v.endAge, NEVER)) { kind = 'allowable'; break; }
+    if (!kind) { push('not_valid', 'not_preferable_or_allowable_vaccine', `${where}: CVX ${d.cvx} is neither a preferable nor an allowable vaccine at this age`, t); continue; }
+    // 6.10 satisfied
+    push('valid', undefined, `${where} satisfied (${kind} vaccine${grace ? ', within the 4-day grace period' : ''})`, t);
+    targets[t]!.status = 'satisfied'; targets[t]!.dose = d; ps.satisfied++;
+    ps.firstValid ??= d.date;
+    if (td.recurring) targets.splice(t + 1, 0, { td, status: 'not_satisfied' });
+    t++;
+  }
+  return ps;
+}
+
+// ---- chapter 7: forecast one patient series ---------------------------------------------------------------------
+interface AntigenFacts { immune?: string; contraindication?: string; vaccineCi: Map<string, string> }
+function forecastSeries(c: Ctx, ps: PatientSeries, doses: Dose[], facts: AntigenFacts, completeGroups: Set<string>): void {
+  const s = ps.series, targets = ps.targets;
+  const st: SkipState = { ps, doses, upTo: doses.length, completeGroups };
+  let t = targets.findIndex((x) => x.status === 'not_satisfied');
+  if (t < 0) t = targets.length;
+  if (facts.immune) { ps.status = 'immune'; ps.notes.push(`immune: ${facts.immune}`); return; }
+  let ref = c.asOf;
+  for (;;) {
+    // 7.1 conditional skip at the assessment date (7.6: again at the earliest date)
+    while (t < targets.length && targets[t]!.status === 'not_satisfied') {
+      const why = skipReason(c, targets[t]!.td.skips, 'Forecast', ref, st);
+      if (!why) break;
+      targets[t]!.status = 'skipped'; targets[t]!.note = why; ps.notes.push(`${targets[t]!.td.doseNumber} skipped (forecast): ${why}`); t++;
     }
-    if (td.requiredGender.length && !td.requiredGender.some((g) => g.toLowerCase().startsWith(c.gender.toLowerCase() || '?'))) { fail('not_valid', 'gender', 'patient gender does not match the required gender'); continue; }
-    const inRange = (v: { beginAge?: Offset; endAge?: Offset }) => d.date >= age(c, v.beginAge, EVER) && d.date < age(c, v.endAge, NEVER);
-    const pref = td.preferable.find((v) => v.cvx === d.cvx && inRange(v) && (!v.mvx || !d.mvx || v.mvx === d.mvx));
-    const allow = pref ? undefined : td.allowable.find((v) => v.cvx === d.cvx && inRange(v));
-    if (!pref && !allow) { fail('not_valid', 'not_preferable_or_allowable_vaccine', `CVX ${d.cvx} is neither a preferable nor an allowable vaccine for this target dose at this age`); continue; }
-    run.evals.push({ dose: d, status: 'valid', target: run.next, explanation: `${td.doseNumber} of '${s.name}' satisfied (${pref ? 'preferable' : 'allowable'} vaccine, age and intervals met)` });
-    run.satisfied[run.next] = d; run.validCount++;
-    if (!td.recurring) run.next++;
+    while (t < targets.length && targets[t]!.status !== 'not_satisfied') t++;
+    if (t >= targets.length) {
+      if (facts.contraindication) { ps.status = 'contraindicated'; ps.notes.push(facts.contraindication); return; }
+      ps.status = ps.satisfied > 0 || targets.some((x) => x.status === 'satisfied') ? 'complete' : 'not_recommended';
+      ps.notes.push(ps.status === 'complete' ? 'patient series is complete' : 'not recommended at this time due to past immunization history');
+      return;
+    }
+    const td = targets[t]!.td;
+    // 7.3 contraindications: antigen-level, or every preferable vaccine of the next dose contraindicated
+    if (facts.contraindication) { ps.status = 'contraindicated'; ps.notes.push(facts.contraindication); return; }
+    if (td.preferable.length && facts.vaccineCi.size && td.preferable.every((v) => facts.vaccineCi.has(v.cvx))) {
+      ps.status = 'contraindicated'; ps.notes.push(`every preferable vaccine contraindicated (${[...new Set(td.preferable.map((v) => facts.vaccineCi.get(v.cvx)))].join(', ')})`); return;
+    }
+    if (td.season && c.asOf > td.season.end) { ps.status = 'not_recommended'; ps.notes.push(`past the seasonal recommendation end date ${fmt(td.season.end)}`); return; }
+    const ar = ageRow(td, c.asOf);
+    const maxA = ageDate(c, ar?.maxAge, NEVER);
+    if (c.asOf >= maxA) { ps.status = 'aged_out'; ps.notes.push(`${td.doseNumber}: assessment date on or after the maximum age (${ar?.maxAge?.text})`); return; }
+    // 7.5 dates
+    const why: string[] = [];
+    let earliest = ageDate(c, ar?.minAge, c.dob);
+    if (ar?.minAge) why.push(`minimum age ${ar.minAge.text} (${fmt(earliest)})`);
+    const bump = (dte: DayNum | undefined, label: string) => { if (dte !== undefined && dte > earliest) { earliest = dte; why.push(`${label} (${fmt(dte)})`); } };
+    let recInt: DayNum | undefined, pastInt: DayNum | undefined, priority = td.intervals.length > 0;
+    for (const iv of td.intervals) {
+      if (!inEffect(iv, c.asOf)) continue;
+      if (!iv.priorityOverride) priority = false;
+      const r = intervalRef(c, iv, ps, doses, doses.length);
+      if (r === undefined) continue;
+      if (iv.minInt) bump(addOffset(r, iv.minInt), `minimum interval ${iv.minInt.text} from ${fmt(r)}`);
+      if (iv.earliestRecInt) { const x = addOffset(r, iv.earliestRecInt); if (recInt === undefined || x > recInt) recInt = x; }
+      if (iv.latestRecInt) { const x = addOffset(r, iv.latestRecInt); if (pastInt === undefined || x > pastInt) pastInt = x; }
+    }
+    // CALCDTCONFLICT-3: live virus conflict end dates for the preferable vaccines of the next dose
+    for (const v of td.preferable) {
+      const rules = c.schedule.liveVirusByCurrent.get(v.cvx);
+      if (!rules) continue;
+      for (const p of c.all) for (const r of rules) if (r.previous === p.cvx) bump(addOffset(p.date, r.end), `live virus conflict with CVX ${p.cvx} of ${fmt(p.date)}`);
+    }
+    if (td.season) bump(td.season.start, 'season start');
+    for (const e of ps.evals) if (e.inadvertent || e.status === 'valid' || e.status === 'not_valid') bump(e.dose.date, 'date of the most recent dose evaluated');
+    const latest = ar?.maxAge ? maxA - 1 : undefined;
+    if (earliest >= maxA) { ps.status = 'aged_out'; ps.notes.push(`${td.doseNumber}: cannot be given before the maximum age (${ar?.maxAge?.text})`); return; }
+    // 7.6 validate: would the dose be skipped on its earliest date? then forecast the next one
+    if (ref !== earliest && skipReason(c, td.skips, 'Forecast', earliest, st)) { ref = earliest; continue; }
+    const unadjRec = ar?.earliestRecAge ? ageDate(c, ar.earliestRecAge, c.dob) : recInt ?? earliest;
+    const unadjPastDue = ar?.latestRecAge ? ageDate(c, ar.latestRecAge, c.dob) - 1 : pastInt !== undefined ? pastInt - 1 : undefined;
+    const rec = unadjRec > earliest ? unadjRec : earliest;
+    const pastDue = unadjPastDue === undefined ? undefined : unadjPastDue > earliest ? unadjPastDue : earliest;
+    // FORECASTRECVAC-1
+    const types: string[] = [], cvx: string[] = [];
+    for (const v of td.preferable) {
+      if (!v.forecastVaccineType || facts.vaccineCi.has(v.cvx)) continue;
+      const b = ageDate(c, v.beginAge, EVER), e = ageDate(c, v.endAge, NEVER);
+      if ((earliest >= b && earliest < e) || (rec >= b && rec < e)) { types.push(v.vaccineType); cvx.push(v.cvx); }
+    }
+    // FORECASTDN-1
+    let doseNumber = 1;
+    for (const x of targets) if (x.status === 'satisfied' && (!x.td.season || x.dose!.date >= x.td.season.start)) doseNumber++;
+    // SELECTB-12: forecast finish date = earliest date + minimum intervals of the remaining target doses
+    let finish = earliest;
+    for (let j = t + 1; j < targets.length; j++) { let m: Offset | undefined; for (const iv of targets[j]!.td.intervals) if (iv.fromPrevious && iv.minInt) m = iv.minInt; if (m) finish = addOffset(finish, m); }
+    const lastMax = ageDate(c, ageRow(targets[targets.length - 1]!.td, c.asOf)?.maxAge, NEVER);
+    ps.status = 'not_complete';
+    ps.forecast = { doseNumber, target: t, earliest, unadjRec, rec, unadjPastDue, pastDue, latest, types, cvx, priority, finish, completable: finish < lastMax,
+      why: `${td.doseNumber} of '${s.name}': earliest ${fmt(earliest)}${why.length ? ` from ${why.slice(-2).join(', ')}` : ''}; recommended ${fmt(rec)}${ar?.earliestRecAge ? ` (age ${ar.earliestRecAge.text})` : recInt !== undefined ? ' (recommended interval)' : ''}${pastDue !== undefined ? `; past due after ${fmt(pastDue)}` : ''}` };
+    return;
   }
-  forecastSeries(c, run, doses);
-  return run;
 }
 
-function forecastSeries(c: Ctx, run: SeriesRun, doses: Dose[]): void {
-  const s = run.series;
-  // forecast-context conditional skips at the assessment date
-  while (run.next < s.doses.length) {
-    const why = skipMet(c, s.doses[run.next]!.skips, 'Forecast', c.asOf, run, run.evals, doses);
-    if (!why) break;
-    run.skipNote += `${s.doses[run.next]!.doseNumber} skipped: ${why}. `;
-    run.next++;
-  }
-  if (run.next >= s.doses.length) { run.status = 'complete'; return; }
-  const td = s.doses[run.next]!;
-  const ar = ageRow(td, c.asOf);
-  const maxA = age(c, ar?.maxAge, NEVER);
-  if (c.asOf >= maxA) { run.status = 'aged_out'; return; }
-  let earliest = age(c, ar?.minAge, c.dob);
-  let rec = ar?.earliestRecAge ? addOffset(c.dob, ar.earliestRecAge) : undefined;
-  let pastDue = ar?.latestRecAge ? addOffset(c.dob, ar.latestRecAge) - 1 : undefined;
-  const why: string[] = [`${td.doseNumber} of '${s.name}'`];
-  for (const iv of activeIntervals(td.intervals, c.asOf)) {
-    const ref = intervalRef(c, iv, run, run.evals, doses, NEVER);
-    if (ref === undefined) continue;
-    if (iv.minInt) { const e = addOffset(ref, iv.minInt); if (e > earliest) { earliest = e; why.push(`earliest from interval ${iv.minInt.text}`); } }
-    if (iv.earliestRecInt) { const r = addOffset(ref, iv.earliestRecInt); if (rec === undefined || r > rec) rec = r; }
-    if (iv.latestRecInt) { const p = addOffset(ref, iv.latestRecInt) - 1; if (pastDue === undefined || p > pastDue) pastDue = p; }
-  }
-  // live virus: the next dose must wait out the conflict window of earlier live doses
-  for (const v of td.preferable) {
-    const lv = c.schedule.liveVirusByCurrent.get(v.cvx);
-    if (!lv) continue;
-    for (const p of c.allDoses) { const r = lv.find((x) => x.previous === p.cvx); if (r) { const e = addOffset(p.date, r.end); if (e > earliest && p.date <= c.asOf) earliest = e; } }
-    break;
-  }
-  if (td.season) { if (earliest < td.season.start) earliest = td.season.start; }
-  if (rec === undefined || rec < earliest) rec = earliest;
-  if (td.season && rec < td.season.start) rec = td.season.start;
-  const latest = ar?.maxAge ? maxA - 1 : undefined;
-  if (latest !== undefined && earliest > latest) { run.status = 'aged_out'; return; }
-  const types = td.preferable.filter((v) => v.forecastVaccineType).map((v) => v.vaccineType);
-  run.forecast = { doseNumber: run.next + 1, earliestDate: formatDate(earliest), recommendedDate: formatDate(rec), pastDueDate: pastDue !== undefined ? formatDate(pastDue) : undefined,
-    latestDate: latest !== undefined ? formatDate(latest) : undefined, vaccineTypes: types.length ? types : td.preferable.map((v) => v.vaccineType), explanation: why.join('; ') };
+// ---- chapter 5: relevant patient series ------------------------------------------------------------------------
+function genderOk(c: Ctx, req: string[]): boolean {
+  if (!req.length) return true;
+  const g = c.gender.toLowerCase();
+  return req.some((r) => { const x = r.toLowerCase(); return x.startsWith('unknown') ? !g || g === 'u' : !!g && x[0] === g[0]; });
+}
+function indicationApplies(c: Ctx, s: Series): string | undefined {
+  for (const i of s.indications) if (c.obs.has(i.code) && c.asOf >= ageDate(c, i.beginAge, EVER) && c.asOf < ageDate(c, i.endAge, NEVER)) return i.code;
+  return undefined;
 }
 
-function relevantSeries(c: Ctx, a: Antigen): Series[] {
-  return a.series.filter((s) => {
-    if (s.requiredGender.length && !s.requiredGender.some((g) => g.toLowerCase().startsWith((c.gender || '?').toLowerCase()))) return false;
-    if (s.type === 'Risk') return s.indications.some((i) => c.obs.has(i.code) && c.asOf >= age(c, i.beginAge, EVER) && c.asOf < age(c, i.endAge, NEVER));
-    return true;
+// ---- chapter 8: best patient series ------------------------------------------------------------------------------
+const PRIORITY = (p: string) => p.toUpperCase().charCodeAt(0) || 65;
+function selectBest(c: Ctx, runs: PatientSeries[]): { best: PatientSeries[]; reason: string } {
+  const groups = new Map<string, PatientSeries[]>();
+  for (const r of runs) (groups.get(r.series.group) ?? groups.set(r.series.group, []).get(r.series.group)!).push(r);
+  const prioritized: PatientSeries[] = [];
+  const reasons: string[] = [];
+  for (const [g, list] of groups) {
+    const allCi = list.every((r) => r.status === 'contraindicated');
+    const candidate = (r: PatientSeries) => r.status !== 'contraindicated' || allCi;
+    const bestPri = Math.min(...list.map((r) => PRIORITY(r.series.priority)));
+    const noneValid = list.every((r) => r.satisfied === 0);
+    const hasDefault = list.some((r) => r.series.isDefault);
+    const scorable = list.filter((r) => {
+      const ty = r.series.type.toLowerCase();
+      if (ty === 'risk') return PRIORITY(r.series.priority) === bestPri && candidate(r);
+      if (ty === 'standard') {
+        if (r.satisfied > 0) return r.firstValid! < ageDate(c, r.series.maxAgeToStart, NEVER) && candidate(r);
+        return noneValid && !hasDefault && candidate(r);
+      }
+      return r.status === 'complete';
+    });
+    const complete = scorable.filter((r) => r.status === 'complete');
+    const inProcess = scorable.filter((r) => r.status === 'not_complete' && r.satisfied > 0);
+    const def = list.filter((r) => r.series.isDefault);
+    let chosen: PatientSeries | undefined, why = '';
+    if (scorable.length === 0) { if (def.length === 1) { chosen = def[0]; why = 'no scorable series: default series'; } }
+    else if (scorable.length === 1) { chosen = scorable[0]; why = 'only scorable series'; }
+    else if (complete.length === 1) { chosen = complete[0]; why = 'only complete series'; }
+    else if (complete.length === 0 && inProcess.length === 1) { chosen = inProcess[0]; why = 'only in-process series'; }
+    else if (complete.length === 0 && inProcess.length === 0 && def.length === 1 && scorable.includes(def[0]!)) { chosen = def[0]; why = 'default series'; }
+    if (!chosen && scorable.length) {
+      const scored = complete.length >= 2 ? complete : inProcess.length >= 2 ? inProcess : scorable.filter((r) => r.satisfied === 0).length ? scorable.filter((r) => r.satisfied === 0) : scorable;
+      const kind = complete.length >= 2 ? 'complete' : inProcess.length >= 2 ? 'in-process' : 'no valid doses';
+      for (const r of scored) r.score = 0;
+      // award: +p to the single holder, 0 to tied holders, -p to the others (ties n/a: +p to each holder)
+      const award = (pred: (r: PatientSeries) => boolean, p: number, tieZero: boolean, neg = -p) => {
+        const holders = scored.filter(pred);
+        for (const r of scored) r.score! += holders.includes(r) ? (tieZero && holders.length > 1 ? 0 : p) : neg;
+      };
+      const maxValid = Math.max(...scored.map((r) => r.satisfied));
+      if (kind === 'complete') award((r) => r.satisfied === maxValid, 1, true);
+      else if (kind === 'in-process') {
+        const remaining = (r: PatientSeries) => r.targets.filter((x) => x.status === 'not_satisfied').length;
+        const minRemaining = Math.min(...scored.map(remaining));
+        const finishes = scored.filter((r) => r.forecast?.completable).map((r) => r.forecast!.finish);
+        const minFinish = finishes.length ? Math.min(...finishes) : NEVER;
+        award((r) => r.series.productPath && r.allValid, 2, false);
+        award((r) => !!r.forecast?.completable, 3, false);
+        award((r) => r.satisfied === maxValid, 2, true);
+        award((r) => remaining(r) === minRemaining, 2, true);
+        award((r) => !!r.forecast?.completable && r.forecast.finish <= minFinish, 1, true);
+      } else {
+        const starts = scored.map((r) => r.forecast?.earliest ?? NEVER);
+        const minStart = Math.min(...starts);
+        award((r) => (r.forecast?.earliest ?? NEVER) === minStart && minStart < NEVER, 1, true);
+        award((r) => !!r.forecast?.completable, 1, false);
+        award((r) => r.series.productPath, -1, false, 1);
+      }
+      chosen = scored.reduce((a, b) => (b.score! > a.score! || (b.score === a.score && b.series.preference < a.series.preference) ? b : a));
+      why = `highest score ${chosen.score} among ${scored.length} ${kind} series`;
+    }
+    if (chosen) { prioritized.push(chosen); reasons.push(`group ${g}: '${chosen.series.name}' (${why})`); }
+  }
+  // 8.8: drop prioritized series made redundant by an equivalent series group
+  const equivalent = (a: Series, b: Series) => a.group !== b.group && (a.equivalentGroups.includes(b.group) || b.equivalentGroups.includes(a.group));
+  const best = prioritized.filter((p) => {
+    if (p.status === 'complete') return true;
+    const eq = prioritized.filter((o) => o !== p && equivalent(o.series, p.series));
+    if (eq.some((o) => o.status === 'complete')) return false;
+    const ty = p.series.type.toLowerCase();
+    if (ty === 'evaluation only') return false;
+    if (ty === 'risk') return true;
+    return !eq.some((o) => o.series.type.toLowerCase() === 'risk');
   });
+  return { best, reason: reasons.join('; ') };
 }
 
-/** Chapter 8 (simplified scoring): complete beats in-progress; then most valid doses; then a startable series; then default/preference. */
-function selectSeries(c: Ctx, runs: SeriesRun[]): { run?: SeriesRun; reason: string } {
-  if (!runs.length) return { reason: 'no relevant series' };
-  const startable = (r: SeriesRun) => c.asOf >= age(c, r.series.minAgeToStart, EVER) && c.asOf < age(c, r.series.maxAgeToStart, NEVER);
-  const risk = runs.filter((r) => r.series.type === 'Risk');
-  const pool = risk.length ? risk.concat(runs.filter((r) => r.series.type !== 'Risk')) : runs;
-  const score = (r: SeriesRun) => (r.status === 'complete' ? 1e6 : 0) + r.validCount * 1000 + (r.validCount === 0 && startable(r) ? 100 : 0) + (r.series.isDefault ? 10 : 0) + (r.series.type === 'Risk' ? 50 : 0) - r.series.preference;
-  let best = pool[0]!; let bs = score(best);
-  for (const r of pool) { const sc = score(r); if (sc > bs) { best = r; bs = sc; } }
-  return { run: best, reason: `selected '${best.series.name}': ${best.status === 'complete' ? 'complete' : `${best.validCount} valid dose(s)`}${best.series.type === 'Risk' ? ', risk series indicated by observation' : ''}${best.series.isDefault ? ', default series' : ''}` };
+// ---- chapters 4-8 for one antigen -------------------------------------------------------------------------------
+function antigenDoses(c: Ctx, an: string): Dose[] {
+  const out: Dose[] = [];
+  for (const d of c.all) {
+    const m = c.schedule.cvx.get(d.cvx);
+    if (!m) continue;
+    for (const a of m.associations) if (a.antigen === an && d.date >= ageDate(c, a.beginAge, EVER) && d.date < ageDate(c, a.endAge, NEVER)) { out.push(d); break; }
+  }
+  return out;
 }
 
-interface Ctx { allDoses: Dose[]; validLive: Map<number, boolean> }
+function ensureAntigen(c: Ctx, an: string): Map<number, EvaluationStatus> | undefined {
+  const have = c.antigenDoseStatus.get(an);
+  if (have) return have;
+  const a = c.schedule.antigens.get(an);
+  if (!a) return undefined;
+  evaluateAntigen(c, a, c.schedule.antigenToGroup.get(an) ?? an);
+  return c.antigenDoseStatus.get(an);
+}
 
+function antigenFacts(c: Ctx, a: Antigen): AntigenFacts {
+  const facts: AntigenFacts = { vaccineCi: new Map() };
+  for (const code of a.immunity.codes) if (c.obs.has(code)) { facts.immune = `evidence of immunity: observation ${code}`; break; }
+  if (!facts.immune && a.immunity.birthDateBefore !== undefined && c.dob < a.immunity.birthDateBefore) {
+    const excluded = [...a.immunity.exclusions].find((x) => c.obs.has(x));
+    if (!excluded) facts.immune = `born before ${fmt(a.immunity.birthDateBefore)}`;
+  }
+  for (const ci of a.groupContraindications) if (c.obs.has(ci.code) && c.asOf >= ageDate(c, ci.beginAge, EVER) && c.asOf < ageDate(c, ci.endAge, NEVER)) { facts.contraindication = `contraindicated: observation ${ci.code} ${ci.title}`; break; }
+  for (const ci of a.vaccineContraindications) if (c.obs.has(ci.code) && c.asOf >= ageDate(c, ci.beginAge, EVER) && c.asOf < ageDate(c, ci.endAge, NEVER)) for (const x of ci.cvx ?? []) facts.vaccineCi.set(x, `${ci.code} ${ci.title}`);
+  return facts;
+}
+
+function toForecast(f: SeriesForecast, s: Series): Forecast {
+  return { doseNumber: f.doseNumber, earliestDate: fmt(f.earliest), recommendedDate: fmt(f.rec), pastDueDate: f.pastDue !== undefined ? fmt(f.pastDue) : undefined,
+    latestDate: f.latest !== undefined ? fmt(f.latest) : undefined, vaccineTypes: f.types, cvx: f.cvx, seriesType: s.type, explanation: f.why };
+}
+
+function evaluateAntigen(c: Ctx, a: Antigen, group: string): AntigenResult {
+  const cached = c.antigenResults.get(a.name);
+  if (cached) return cached;
+  c.inProgress.add(a.name);
+  const doses = antigenDoses(c, a.name);
+  const facts = antigenFacts(c, a);
+  const relevant: Series[] = [];
+  const relevanceNotes: string[] = [];
+  for (const s of a.series) {
+    if (!genderOk(c, s.requiredGender)) continue;
+    if (s.type.toLowerCase() === 'risk') { const code = indicationApplies(c, s); if (!code) continue; relevanceNotes.push(`'${s.name}' indicated by observation ${code}`); }
+    relevant.push(s);
+  }
+  // series groups are processed in order so that "completed series" skip conditions can see earlier groups
+  relevant.sort((x, y) => Number(x.group) - Number(y.group));
+  const completeGroups = new Set<string>();
+  const runs: PatientSeries[] = [];
+  for (const s of relevant) {
+    const ps = evaluateSeries(c, s, a.name, doses, completeGroups);
+    forecastSeries(c, ps, doses, facts, completeGroups);
+    if (ps.status === 'complete') completeGroups.add(s.group);
+    runs.push(ps);
+  }
+  const { best, reason } = selectBest(c, runs);
+  // one primary best series for the antigen: an actionable one first (not complete, earliest due), risk before standard
+  const rank = (p: PatientSeries) => (p.status === 'not_complete' ? 0 : p.status === 'contraindicated' ? 1 : p.status === 'immune' ? 2 : p.status === 'complete' ? 3 : p.status === 'not_recommended' ? 4 : 5);
+  const ordered = [...best].sort((x, y) => rank(x) - rank(y) || (x.series.type === 'Risk' ? 0 : 1) - (y.series.type === 'Risk' ? 0 : 1) || (x.forecast?.earliest ?? 0) - (y.forecast?.earliest ?? 0));
+  const primary = ordered[0];
+  const statusMap = new Map<number, EvaluationStatus>();
+  const evaluations: DoseEvaluation[] = [];
+  if (primary) for (const e of primary.evals) {
+    statusMap.set(e.dose.i, e.status);
+    evaluations.push({ doseIndex: e.dose.i, id: e.dose.id, date: fmt(e.dose.date), cvx: e.dose.cvx, antigen: a.name, series: primary.series.name,
+      targetDose: e.target !== undefined ? primary.targets[e.target]?.td.doseNumber : undefined, status: e.status, reason: e.reason, explanation: e.explanation });
+  }
+  c.antigenDoseStatus.set(a.name, statusMap);
+  const status: SeriesStatus = primary?.status ?? (facts.immune ? 'immune' : facts.contraindication ? 'contraindicated' : 'not_recommended');
+  const res: AntigenResult = {
+    antigen: a.name, vaccineGroup: group, status, selectedSeries: primary?.series.name, seriesType: primary?.series.type,
+    seriesConsidered: runs.map((r) => ({ name: r.series.name, group: r.series.group, type: r.series.type, status: r.status, validDoses: r.satisfied, score: r.score, best: best.includes(r) })),
+    selectionReason: primary ? `best series '${primary.series.name}' (${primary.series.type}): ${reason}` : `no relevant series${relevant.length ? '' : ' for this patient'}`,
+    evaluations, forecast: primary?.status === 'not_complete' && primary.forecast ? toForecast(primary.forecast, primary.series) : undefined,
+    explanation: [relevanceNotes.join('; '), primary ? primary.notes.join('; ') : '', facts.immune ?? '', ].filter(Boolean).join('; '),
+    otherBest: ordered.length > 1 ? ordered.slice(1).map((p) => ({ series: p.series.name, seriesType: p.series.type, status: p.status, forecast: p.status === 'not_complete' && p.forecast ? toForecast(p.forecast, p.series) : undefined })) : undefined,
+  };
+  (res as AntigenResult & { _primary?: PatientSeries })._primary = primary;
+  c.antigenResults.set(a.name, res);
+  c.inProgress.delete(a.name);
+  return res;
+}
+
+// ---- chapter 9: vaccine groups ----------------------------------------------------------------------------------
+const RANK: Record<EvaluationStatus, number> = { valid: 0, extraneous: 1, sub_standard: 2, not_valid: 3 };
+function groupResult(c: Ctx, name: string, res: AntigenResult[]): VaccineGroupResult {
+  const vg = c.schedule.vaccineGroups.get(name);
+  const byDose = new Map<number, { status: EvaluationStatus; reason?: string; seriesType?: string; explanation?: string }>();
+  for (const r of res) for (const e of r.evaluations) {
+    const cur = byDose.get(e.doseIndex);
+    if (!cur || RANK[e.status] > RANK[cur.status]) byDose.set(e.doseIndex, { status: e.status, reason: e.reason, seriesType: r.seriesType?.toLowerCase(), explanation: `${r.antigen}: ${e.explanation}` });
+  }
+  const statuses = res.map((r) => r.status);
+  let status: SeriesStatus;
+  if (!res.length) status = 'not_recommended';
+  else if (res.length === 1) status = statuses[0]!;
+  else if (statuses.includes('contraindicated')) status = 'contraindicated';
+  else if (statuses.includes('aged_out')) status = 'aged_out';
+  else if (statuses.includes('not_recommended')) status = 'not_recommended';
+  else if (statuses.includes('not_complete')) status = 'not_complete';
+  else if (statuses.every((s) => s === 'immune')) status = 'immune';
+  else status = 'complete';
+  let forecast: Forecast | undefined;
+  if (status === 'not_complete') {
+    const parts = res.map((r) => ({ r, p: (r as AntigenResult & { _primary?: PatientSeries })._primary })).filter((x) => x.p?.status === 'not_complete' && x.p.forecast);
+    if (parts.length) {
+      const fs = parts.map((x) => x.p!.forecast!);
+      let earliest: DayNum;
+      if (parts.length === 1) earliest = fs[0]!.earliest;
+      else if (fs.some((f) => f.priority)) {
+        // MULTIANTVG-1: a priority forecast anchors on the latest dose of any vaccine in the group
+        earliest = Math.min(...fs.map((f) => f.earliest));
+        for (const d of c.all) if (d.date > earliest && c.schedule.cvx.get(d.cvx)?.associations.some((a) => vg?.antigens.includes(a.antigen))) earliest = d.date;
+      } else earliest = Math.max(...fs.map((f) => f.earliest));
+      const rec = Math.max(Math.min(...fs.map((f) => f.rec)), earliest);
+      const pds = fs.filter((f) => f.pastDue !== undefined).map((f) => f.pastDue!);
+      const pastDue = pds.length ? Math.max(Math.min(...pds), earliest) : undefined;
+      const lates = fs.filter((f) => f.latest !== undefined).map((f) => f.latest!);
+      const nums = fs.map((f) => f.doseNumber);
+      const doseNumber = vg?.administerFullVaccineGroup ? Math.min(...nums) : Math.max(...nums);
+      const types = [...new Set(fs.flatMap((f) => f.types))], cvx = [...new Set(fs.flatMap((f) => f.cvx))];
+      forecast = { doseNumber, earliestDate: fmt(earliest), recommendedDate: fmt(rec), pastDueDate: pastDue !== undefined ? fmt(pastDue) : undefined,
+        latestDate: lates.length ? fmt(Math.min(...lates)) : undefined, vaccineTypes: types, cvx, seriesType: parts[0]!.p!.series.type,
+        explanation: parts.map((x) => `${x.r.antigen}: ${x.p!.forecast!.why}`).join(' | ') };
+    }
+  }
+  return { vaccineGroup: name, status, antigens: res.map((r) => r.antigen), doses: [...byDose.entries()].sort((a, b) => a[0] - b[0]).map(([doseIndex, v]) => ({ doseIndex, ...v })),
+    forecast, explanation: res.map((r) => `${r.antigen}: ${r.status}; ${r.selectionReason}${r.explanation ? `; ${r.explanation}` : ''}`).join(' | ') };
+}
+
+/** Evaluate every dose and forecast every vaccine group (or only `onlyGroups`) as of input.assessmentDate. */
 export function evaluateAndForecast(input: EngineInput, schedule: Schedule, onlyGroups?: ReadonlySet<string>): EngineResult {
   const dob = parseDate(input.patient.birthDate), asOf = parseDate(input.assessmentDate);
-  const obs = new Map<string, DayNum | undefined>();
-  for (const o of input.observations ?? []) obs.set(o.code, o.date ? parseDate(o.date) : undefined);
-  const all: Dose[] = input.doses.map((d, i) => ({ i, id: d.id, date: parseDate(d.date), cvx: normCvx(d.cvx), mvx: d.mvx ?? undefined }))
+  const obs = new Map<string, DayNum | null>();
+  for (const o of input.observations ?? []) {
+    const d = o.date ? parseDate(o.date) : null;
+    const prev = obs.get(o.code);
+    if (prev === undefined || (d !== null && (prev === null || d > prev))) obs.set(o.code, d);
+  }
+  const all: Dose[] = input.doses.map((d, i) => ({ i, id: d.id, date: parseDate(d.date), cvx: normCvx(d.cvx), mvx: d.mvx ?? undefined, condition: d.condition ?? undefined }))
     .filter((d) => d.date <= asOf).sort((a, b) => a.date - b.date || a.i - b.i);
-  const c: Ctx = { dob, asOf, gender: input.patient.gender ?? '', obs, schedule, allDoses: all, validLive: new Map() };
+  const c: Ctx = { dob, asOf, gender: input.patient.gender ?? '', obs, schedule, all, ageCache: new Map(), antigenDoseStatus: new Map(), antigenResults: new Map(), inProgress: new Set() };
   const antigens: AntigenResult[] = [];
   const groups: VaccineGroupResult[] = [];
   for (const g of schedule.vaccineGroups.values()) {
     if (onlyGroups && !onlyGroups.has(g.name)) continue;
     const res: AntigenResult[] = [];
-    for (const an of g.antigens) {
-      const a = schedule.antigens.get(an);
-      if (!a) continue;
-      const doses = all.filter((d) => schedule.cvx.get(d.cvx)?.associations.some((x) => x.antigen === an && d.date >= age(c, x.beginAge, EVER) && d.date < age(c, x.endAge, NEVER)));
-      res.push(evaluateAntigen(c, a, g.name, doses));
-    }
+    for (const an of g.antigens) { const a = schedule.antigens.get(an); if (a) res.push(evaluateAntigen(c, a, g.name)); }
     antigens.push(...res);
-    groups.push(groupResult(g.name, res, input));
+    groups.push(groupResult(c, g.name, res));
   }
+  for (const a of antigens) delete (a as AntigenResult & { _primary?: PatientSeries })._primary;
   return { scheduleVersion: schedule.version, assessmentDate: input.assessmentDate, antigens, vaccineGroups: groups };
 }
 
-function evaluateAntigen(c: Ctx, a: Antigen, group: string, doses: Dose[]): AntigenResult {
-  const base = { antigen: a.name, vaccineGroup: group };
-  // evidence of immunity (chapter 4 immunity)
-  for (const code of a.immunity.codes) if (c.obs.has(code)) return { ...base, status: 'immune', seriesConsidered: [], selectionReason: '', evaluations: [], explanation: `immune: observation ${code}` };
-  const series = relevantSeries(c, a);
-  const runs = series.map((s) => runSeries(c, s, doses));
-  const { run, reason } = selectSeries(c, runs);
-  const evaluations: DoseEvaluation[] = (run?.evals ?? []).map((e) => ({ doseIndex: e.dose.i, id: e.dose.id, date: formatDate(e.dose.date), cvx: e.dose.cvx, antigen: a.name, series: run!.series.name,
-    targetDose: e.target !== undefined ? run!.series.doses[e.target]?.doseNumber : undefined, status: e.status, reason: e.reason, explanation: e.explanation }));
-  let status: SeriesStatus = run?.status ?? 'not_recommended';
-  let forecast = run?.forecast;
-  let explanation = reason + (run?.skipNote ? `; ${run.skipNote}` : '');
-  const ci = a.groupContraindications.find((x) => c.obs.has(x.code) && c.asOf >= age(c, x.beginAge, EVER) && c.asOf < age(c, x.endAge, NEVER));
-  if (ci && status !== 'complete') { status = 'contraindicated'; forecast = undefined; explanation += `; contraindicated: ${ci.code} ${ci.title}`; }
-  if (status !== 'not_complete') forecast = undefined;
-  return { ...base, status, selectedSeries: run?.series.name, seriesType: run?.series.type, seriesConsidered: runs.map((r) => ({ name: r.series.name, status: r.status, validDoses: r.validCount })),
-    selectionReason: reason, evaluations, forecast, explanation };
-}
-
-const RANK: Record<EvaluationStatus, number> = { valid: 0, extraneous: 1, sub_standard: 2, not_valid: 3 };
-function groupResult(name: string, res: AntigenResult[], input: EngineInput): VaccineGroupResult {
-  const byDose = new Map<number, { status: EvaluationStatus; reason?: string; seriesType?: string }>();
-  for (const r of res) for (const e of r.evaluations) {
-    const cur = byDose.get(e.doseIndex);
-    if (!cur || RANK[e.status] > RANK[cur.status]) byDose.set(e.doseIndex, { status: e.status, reason: e.reason, seriesType: r.seriesType });
-  }
-  const statuses = res.map((r) => r.status);
-  let status: SeriesStatus;
-  if (!res.length) status = 'not_recommended';
-  else if (statuses.includes('contraindicated')) status = 'contraindicated';
-  else if (statuses.includes('not_complete')) status = 'not_complete';
-  else if (statuses.every((s) => s === 'immune')) status = 'immune';
-  else if (statuses.every((s) => s === 'complete' || s === 'immune')) status = 'complete';
-  else if (statuses.includes('aged_out')) status = 'aged_out';
-  else status = statuses[0]!;
-  let forecast: Forecast | undefined;
-  if (status === 'not_complete') {
-    const fs = res.map((r) => r.forecast).filter((f): f is Forecast => !!f);
-    if (fs.length) {
-      const first = fs.reduce((a, b) => (b.doseNumber < a.doseNumber ? b : a));
-      const maxOf = (k: 'earliestDate' | 'recommendedDate') => fs.map((f) => f[k]).sort().at(-1)!;
-      const pds = fs.map((f) => f.pastDueDate).filter((x): x is string => !!x).sort();
-      forecast = { ...first, earliestDate: maxOf('earliestDate'), recommendedDate: maxOf('recommendedDate'), pastDueDate: pds[0], explanation: fs.map((f) => f.explanation).join(' | ') };
-    }
-  }
-  return { vaccineGroup: name, status, antigens: res.map((r) => r.antigen), doses: [...byDose.entries()].sort((a, b) => a[0] - b[0]).map(([doseIndex, v]) => ({ doseIndex, ...v })),
-    forecast, explanation: res.map((r) => `${r.antigen}: ${r.status}; ${r.explanation}`).join(' | ') };
-  void input;
-}
-
-/** Would a proposed dose be valid and needed? Runs the engine with the dose appended (on its date as assessment date). */
+/** Would a proposed dose be valid and needed? Runs the engine with the dose appended (its date as assessment date when later). */
 export function checkProposedDose(input: EngineInput, proposed: { date: string; cvx: string }, schedule: Schedule) {
   const idx = input.doses.length;
   const r = evaluateAndForecast({ ...input, doses: [...input.doses, { date: proposed.date, cvx: proposed.cvx }], assessmentDate: proposed.date > input.assessmentDate ? proposed.date : input.assessmentDate }, schedule);

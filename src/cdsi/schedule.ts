@@ -26,7 +26,7 @@ export interface TargetDose {
 export interface Indication { code: string; text: string; beginAge?: Offset; endAge?: Offset }
 export interface Series {
   name: string; antigen: string; vaccineGroup: string; type: string; requiredGender: string[];
-  isDefault: boolean; productPath: boolean; group: string; priority: string; preference: number;
+  isDefault: boolean; productPath: boolean; group: string; groupName: string; equivalentGroups: string[]; priority: string; preference: number;
   minAgeToStart?: Offset; maxAgeToStart?: Offset; indications: Indication[]; doses: TargetDose[];
 }
 export interface Contraindication { code: string; title: string; beginAge?: Offset; endAge?: Offset; cvx?: Set<string> }
@@ -54,7 +54,7 @@ const ARRAYS = new Set(['series', 'seriesDose', 'preferableVaccine', 'allowableV
 const parser = new XMLParser({ ignoreAttributes: true, parseTagValue: false, trimValues: true, isArray: (name) => ARRAYS.has(name) });
 
 type X = Record<string, any>;
-const str = (v: unknown): string => (v == null || typeof v === 'object' ? '' : String(v).trim());
+const str = (v: unknown): string => (Array.isArray(v) ? str(v[0]) : v == null || typeof v === 'object' ? '' : String(v).trim());
 const arr = (v: unknown): X[] => (Array.isArray(v) ? v : v == null || v === '' ? [] : [v]).filter((x) => x && typeof x === 'object');
 const cvxSet = (v: unknown): Set<string> | undefined => { const s = str(v); return s ? new Set(s.split(/[;,]/).map((c) => normCvx(c)).filter(Boolean)) : undefined; };
 export function normCvx(c: string): string { const t = c.trim(); return t.replace(/^0+(?=\d)/, ''); }
@@ -145,8 +145,9 @@ export function parseAntigenXml(file: string, xml: string): Antigen {
     return {
       name, antigen, vaccineGroup: str(s.vaccineGroup), type: str(s.seriesType),
       requiredGender: (Array.isArray(s.requiredGender) ? s.requiredGender : [s.requiredGender]).map(str).filter(Boolean),
-      isDefault: str(sel.defaultSeries) === 'Yes', productPath: str(sel.productPath) === 'Yes', group: str(sel.seriesGroup) || '1',
-      priority: str(sel.seriesPriority) || 'A', preference: Number(str(sel.seriesPreference) || '1'),
+      isDefault: str(sel.defaultSeries) === 'Yes', productPath: str(sel.productPath) === 'Yes', group: str(sel.seriesGroup) || '1', groupName: str(sel.seriesGroupName),
+      equivalentGroups: str(s.equivalentSeriesGroups).split(/[;,\s]+/).filter(Boolean),
+      priority: str(sel.seriesPriority) || 'A', preference: Number(str(sel.seriesPreference) || '99'),
       minAgeToStart: off(file, `${where} <minAgeToStart>`, sel.minAgeToStart), maxAgeToStart: off(file, `${where} <maxAgeToStart>`, sel.maxAgeToStart),
       indications: arr(s.indication).map((i) => ({ code: str(i.observationCode?.code), text: str(i.observationCode?.text), beginAge: off(file, `${where} <indication> <beginAge>`, i.beginAge), endAge: off(file, `${where} <indication> <endAge>`, i.endAge) })).filter((i) => i.code),
       doses,
