@@ -6,6 +6,7 @@ import type { Pool } from '../registry/database.ts';
 import { registerSchoolRoutes } from '../schools/routes.ts';
 import { registerAccessRoutes } from '../access/routes.ts';
 import { registerMatchingRoutes, denyAll } from '../matching/routes.ts';
+import { registerPatientRoutes } from '../patients/routes.ts';
 import { registerWebApp } from './web.ts';
 import { registerHl7Transports } from '../transports/index.ts';
 import { registerForecastRoutes } from '../cdsi/routes.ts';
@@ -31,6 +32,7 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean } = {})
   await registerMatchingRoutes(app, { pool: ctx.pool, cdsiDir: ctx.config.cdsiDir }, { authorize: denyAll });
   await registerHl7Transports(app, ctx);
   await registerForecastRoutes(app, ctx);
+  await registerPatientRoutes(app, ctx);
   await registerWebApp(app);
   return app;
 }
