@@ -77,5 +77,5 @@ test('toEvaluatedHistoryAndForecast lines evaluations up with the vaccinations g
   assert.deepEqual(toEvaluatedHistoryAndForecast(r, plain, schedule).evaluations, data.evaluations);
   const er7 = buildRspZ42({ request: undefined, now: new Date('2025-06-01T12:00:00Z'), controlId: 'T1' }, { patient: { identifiers: [], name: { family: 'Okafor', given: 'Ada' }, aliases: [], guardians: [], birthDate: '2025-01-01', sex: 'F' } }, vaccinations, data);
   assert.match(er7, /OBX\|\d+\|DT\|30981-5\^Earliest date to give/);
-  assert.match(er7, /OBX\|\d+\|ID\|59781-5\^Dose validity\|\d+\|Y/);
+  assert.match(er7, /OBX\|\d+\|ID\|59781-5\^Dose validity\^LN\|\d+\|Y/);
 });
