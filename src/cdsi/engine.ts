@@ -15,7 +15,9 @@ export type EvaluationStatus = 'valid' | 'not_valid' | 'extraneous' | 'sub_stand
 export type SeriesStatus = 'not_complete' | 'complete' | 'immune' | 'contraindicated' | 'aged_out' | 'not_recommended';
 export interface DoseEvaluation {
   doseIndex: number; id?: string; date: string; cvx: string; antigen: string; series: string;
-  targetDose?: string; status: EvaluationStatus; reason?: string; explanation: string;
+  targetDose?: string; status: EvaluationStatus;
+  /** the first reason in the specification's order (age, interval, conflict, vaccine); `reasons` lists every failed rule */
+  reason?: string; reasons?: string[]; explanation: string;
 }
 export interface Forecast {
   doseNumber: number; earliestDate: string; recommendedDate: string; pastDueDate?: string; latestDate?: string;
@@ -31,14 +33,14 @@ export interface AntigenResult {
 export interface VaccineGroupResult {
   vaccineGroup: string; status: SeriesStatus; antigens: string[];
   /** per input dose (index into input.doses) touching this group: combined evaluation across its antigens */
-  doses: { doseIndex: number; status: EvaluationStatus; reason?: string; seriesType?: string; explanation?: string }[];
+  doses: { doseIndex: number; status: EvaluationStatus; reason?: string; reasons?: string[]; seriesType?: string; explanation?: string }[];
   forecast?: Forecast; explanation: string;
 }
 export interface EngineResult { scheduleVersion: string; assessmentDate: string; antigens: AntigenResult[]; vaccineGroups: VaccineGroupResult[] }
 
 // ---------------------------------------------------------------------------------------------------------------
 interface Dose { i: number; id?: string; date: DayNum; cvx: string; mvx?: string; condition?: string }
-interface Eval { dose: Dose; k: number; status: EvaluationStatus; reason?: string; target?: number; inadvertent: boolean; explanation: string }
+interface Eval { dose: Dose; k: number; status: EvaluationStatus; reason?: string; reasons?: string[]; target?: number; inadvertent: boolean; explanation: string }
 type TargetStatus = 'not_satisfied' | 'satisfied' | 'skipped';
 interface Target { td: TargetDose; status: TargetStatus; dose?: Dose; note?: string }
 interface SeriesForecast {
@@ -193,7 +195,9 @@ function evaluateSeries(c: Ctx, s: Series, antigen: string, doses: Dose[], compl
     const ar = ageRow(td, d.date);
     const absMin = ageDate(c, ar?.absMinAge, EVER), maxA = ageDate(c, ar?.maxAge, NEVER);
     if (d.date >= maxA) { push('extraneous', 'age_too_old', `${where}: given on or after the maximum age (${ar?.maxAge?.text})`, t); continue; }
-    if (d.date < absMin) { push('not_valid', 'age_too_young', `${where}: given before the absolute minimum age (${ar?.absMinAge?.text}, ${fmt(absMin)})`, t); continue; }
+    // every rule is checked: the dose carries all the reasons it is not valid (Table 6-31)
+    const reasons: string[] = [], texts: string[] = [];
+    if (d.date < absMin) { reasons.push('age_too_young'); texts.push(`given before the absolute minimum age (${ar?.absMinAge?.text}, ${fmt(absMin)})`); }
     const grace = d.date < ageDate(c, ar?.minAge, EVER);
     // 6.5 preferable intervals (all must be met), 6.6 allowable intervals when they are not
     let intervalFail: string | undefined;
@@ -213,15 +217,16 @@ function evaluateSeries(c: Ctx, s: Series, antigen: string, doses: Dose[], compl
       }
       if (ok) intervalFail = undefined;
     }
-    if (intervalFail) { push('not_valid', 'interval_too_soon', `${where}: ${intervalFail}`, t); continue; }
+    if (intervalFail) { reasons.push('interval_too_soon'); texts.push(intervalFail); }
     // 6.7 live virus conflict
     const conflict = liveVirusConflict(c, d, ps, antigen, doses);
-    if (conflict) { push('not_valid', 'live_virus_conflict', `${where}: ${conflict}`, t); continue; }
+    if (conflict) { reasons.push('live_virus_conflict'); texts.push(conflict); }
     // 6.8 / 6.9 preferable or allowable vaccine
     let kind: string | undefined;
     for (const v of td.preferable) if (v.cvx === d.cvx && d.date >= ageDate(c, v.beginAge, EVER) && d.date < ageDate(c, v.endAge, NEVER) && (!v.mvx || !d.mvx || v.mvx === d.mvx)) { kind = 'preferable'; break; }
     if (!kind) for (const v of td.allowable) if (v.cvx === d.cvx && d.date >= ageDate(c, v.beginAge, EVER) && d.date < ageDate(c, v.endAge, NEVER)) { kind = 'allowable'; break; }
-    if (!kind) { push('not_valid', 'not_preferable_or_allowable_vaccine', `${where}: CVX ${d.cvx} is neither a preferable nor an allowable vaccine at this age`, t); continue; }
+    if (!kind) { reasons.push('not_preferable_or_allowable_vaccine'); texts.push(`CVX ${d.cvx} is neither a preferable nor an allowable vaccine at this age`); }
+    if (reasons.length) { push('not_valid', reasons[0], `${where}: ${texts.join('; ')}`, t); ps.evals[ps.evals.length - 1]!.reasons = reasons; continue; }
     // 6.10 satisfied
     push('valid', undefined, `${where} satisfied (${kind} vaccine${grace ? ', within the 4-day grace period' : ''})`, t);
     targets[t]!.status = 'satisfied'; targets[t]!.dose = d; ps.satisfied++;
@@ -468,7 +473,9 @@ function evaluateAntigen(c: Ctx, a: Antigen, group: string): AntigenResult {
   }
   const { best, reason } = selectBest(c, runs);
   // one primary best series for the antigen: an actionable one first (not complete, earliest due), risk before standard
-  const rank = (p: PatientSeries) => (p.status === 'not_complete' ? 0 : p.status === 'contraindicated' ? 1 : p.status === 'immune' ? 2 : p.status === 'complete' ? 3 : p.status === 'not_recommended' ? 4 : 5);
+  // a series the patient is too young to start and has no valid dose in (e.g. the 50+ pneumococcal series for a child) comes last
+  const notYet = (p: PatientSeries) => p.satisfied === 0 && !!p.series.minAgeToStart && c.asOf < ageDate(c, p.series.minAgeToStart, EVER);
+  const rank = (p: PatientSeries) => (notYet(p) ? 10 : 0) + (p.status === 'not_complete' ? 0 : p.status === 'contraindicated' ? 1 : p.status === 'immune' ? 2 : p.status === 'complete' ? 3 : p.status === 'not_recommended' ? 4 : 5);
   const ordered = [...best].sort((x, y) => rank(x) - rank(y) || (x.series.type === 'Risk' ? 0 : 1) - (y.series.type === 'Risk' ? 0 : 1) || (x.forecast?.earliest ?? 0) - (y.forecast?.earliest ?? 0));
   const primary = ordered[0];
   const statusMap = new Map<number, EvaluationStatus>();
@@ -476,7 +483,7 @@ function evaluateAntigen(c: Ctx, a: Antigen, group: string): AntigenResult {
   if (primary) for (const e of primary.evals) {
     statusMap.set(e.dose.i, e.status);
     evaluations.push({ doseIndex: e.dose.i, id: e.dose.id, date: fmt(e.dose.date), cvx: e.dose.cvx, antigen: a.name, series: primary.series.name,
-      targetDose: e.target !== undefined ? primary.targets[e.target]?.td.doseNumber : undefined, status: e.status, reason: e.reason, explanation: e.explanation });
+      targetDose: e.target !== undefined ? primary.targets[e.target]?.td.doseNumber : undefined, status: e.status, reason: e.reason, reasons: e.reasons ?? (e.reason ? [e.reason] : undefined), explanation: e.explanation });
   }
   c.antigenDoseStatus.set(a.name, statusMap);
   const status: SeriesStatus = primary?.status ?? (facts.immune ? 'immune' : facts.contraindication ? 'contraindicated' : 'not_recommended');
@@ -498,10 +505,10 @@ function evaluateAntigen(c: Ctx, a: Antigen, group: string): AntigenResult {
 const RANK: Record<EvaluationStatus, number> = { valid: 0, extraneous: 1, sub_standard: 2, not_valid: 3 };
 function groupResult(c: Ctx, name: string, res: AntigenResult[]): VaccineGroupResult {
   const vg = c.schedule.vaccineGroups.get(name);
-  const byDose = new Map<number, { status: EvaluationStatus; reason?: string; seriesType?: string; explanation?: string }>();
+  const byDose = new Map<number, { status: EvaluationStatus; reason?: string; reasons?: string[]; seriesType?: string; explanation?: string }>();
   for (const r of res) for (const e of r.evaluations) {
     const cur = byDose.get(e.doseIndex);
-    if (!cur || RANK[e.status] > RANK[cur.status]) byDose.set(e.doseIndex, { status: e.status, reason: e.reason, seriesType: r.seriesType?.toLowerCase(), explanation: `${r.antigen}: ${e.explanation}` });
+    if (!cur || RANK[e.status] > RANK[cur.status]) byDose.set(e.doseIndex, { status: e.status, reason: e.reason, reasons: e.reasons, seriesType: r.seriesType?.toLowerCase(), explanation: `${r.antigen}: ${e.explanation}` });
   }
   const statuses = res.map((r) => r.status);
   let status: SeriesStatus;
