@@ -1,92 +1,202 @@
-// Evaluating every enrolled student of some schools from the database, in batches: the registry side
-// of the survey and outbreak lists. Reads enrollment(patient_id, school_org_id, school_year, student_id,
-// active, grade), patient, vaccination and observation; the evaluation itself is the pure core.
-// Exemptions are not stored by the registry yet, so none are applied here.
-import type pg from 'pg';
-import type { Evaluation, DoseInput } from './evaluate.ts';
-import type { Pack } from './pack.ts';
+// Evaluating every enrolled student of some schools from the database: the registry side of school
+// compliance lists, the survey and outbreak lists. One query per batch of students brings each student's
+// doses, observations and exemptions as JSON (no per-student round trips); the evaluation itself is the
+// pure core. Large runs split the students over worker threads, each with its own connection, so reading
+// and evaluating use every core (see district-worker.ts).
+import os from 'node:os';
+import { Worker } from 'node:worker_threads';
+import pg from 'pg';
+import type { DoseInput, Evaluation, ExemptionInput, ObservationInput } from './evaluate.ts';
+import { loadPack, type Pack } from './pack.ts';
 import type { SurveyEntry } from './survey.ts';
 import { evaluateWithCdsi, type CdsiEngine } from './with-cdsi.ts';
 
-export interface DistrictOptions {
-  pack: Pack;
-  asOf: string;
+type Db = Pick<pg.Pool, 'query'>;
+
+export interface StudentSelection {
   schoolYear: string;
   schoolOrgIds: number[];
+  grades?: string[];
+  patientIds?: number[];
+}
+
+export interface DistrictOptions extends StudentSelection {
+  pack: Pack;
+  asOf: string;
   batchSize?: number;
   engine?: CdsiEngine;
+  /** Drop per-dose detail (counted/notCounted/notes) from the evaluations: enough for lists and counts. */
+  slim?: boolean;
+  /**
+   * Split the work over worker threads that connect with this connection string (each reads and evaluates
+   * a share of the students). Only with the pack given by id (workers load it) and the default engine.
+   */
+  parallel?: { connectionString: string; threads?: number; packDir?: string };
 }
 
-export interface DistrictEntry extends SurveyEntry { patientId: number; schoolOrgId: number }
+export interface DistrictEntry extends SurveyEntry {
+  patientId: number;
+  schoolOrgId: number;
+  dob: string;
+  sex?: string;
+  needsHistory: boolean;
+}
 export interface DistrictProblem { patientId: number; studentId: string; message: string }
+export interface DistrictResult { entries: DistrictEntry[]; problems: DistrictProblem[]; stats: { waitMs: number; evaluateMs: number; batches: number; threads: number } }
 
-interface Batch { rows: { patient_id: number; school_org_id: number; student_id: string; grade: string; birth_date: string | null; sex: string | null; family_name: string | null; given_name: string | null }[]; doses: Map<number, DoseInput[]>; obs: Map<number, { code: string; date?: string }[]> }
-
-async function loadBatch(db: Pick<pg.Pool, 'query'>, opts: DistrictOptions, after: [number, number], size: number): Promise<Batch> {
-  const enr = await db.query(
-    `SELECT e.patient_id, e.school_org_id, e.student_id, e.grade, p.birth_date, p.sex, p.family_name, p.given_name
-       FROM enrollment e JOIN patient p ON p.id = e.patient_id
-      WHERE e.school_org_id = ANY($1) AND e.school_year = $2 AND e.active AND (e.patient_id, e.school_org_id) > ($3, $4)
-      ORDER BY e.patient_id, e.school_org_id LIMIT $5`,
-    [opts.schoolOrgIds, opts.schoolYear, after[0], after[1], size],
-  );
-  const ids = [...new Set(enr.rows.map((r) => r.patient_id))];
-  const doses = new Map<number, DoseInput[]>();
-  const obs = new Map<number, { code: string; date?: string }[]>();
-  if (ids.length) {
-    const [v, o] = await Promise.all([
-      db.query(
-        `SELECT patient_id, administered_date, cvx, historical FROM vaccination
-          WHERE patient_id = ANY($1) AND NOT deleted AND consolidated_into IS NULL AND cvx IS NOT NULL
-            AND coalesce(completion_status, 'CP') IN ('CP', 'PA') AND coalesce(action_code, 'A') <> 'D'`,
-        [ids],
-      ),
-      db.query(`SELECT patient_id, coalesce(cdsi_code, code) AS code, observed_date FROM observation WHERE patient_id = ANY($1)`, [ids]),
-    ]);
-    for (const r of v.rows) {
-      let a = doses.get(r.patient_id);
-      if (!a) doses.set(r.patient_id, a = []);
-      a.push({ date: r.administered_date, cvx: r.cvx, historical: r.historical });
-    }
-    for (const r of o.rows) {
-      let a = obs.get(r.patient_id);
-      if (!a) obs.set(r.patient_id, a = []);
-      a.push({ code: r.code, date: r.observed_date ?? undefined });
-    }
-  }
-  return { rows: enr.rows, doses, obs };
+/** One enrolled student with everything the evaluation needs. */
+export interface LoadedStudent {
+  patientId: number; schoolOrgId: number; studentId: string; grade: string; needsHistory: boolean;
+  dob: string | null; sex: string | null; givenName: string | null; familyName: string | null;
+  doses: DoseInput[]; observations: ObservationInput[]; exemptions: ExemptionInput[];
 }
 
-/** Evaluate every active enrollment; the next batch is read while the current one is evaluated. */
-export async function evaluateDistrict(db: Pick<pg.Pool, 'query'>, opts: DistrictOptions): Promise<{ entries: DistrictEntry[]; problems: DistrictProblem[]; stats: { waitMs: number; evaluateMs: number; batches: number } }> {
-  const stats = { waitMs: 0, evaluateMs: 0, batches: 0 };
+// A merged enrollment's patient is read through to the surviving record (merges move doses, not enrollments).
+const STUDENTS_SQL = `
+  SELECT e.patient_id, e.school_org_id, e.student_id, e.grade, e.needs_history,
+         p.birth_date, p.sex, p.given_name, p.family_name,
+         (SELECT json_agg(json_build_array(v.administered_date, v.cvx, v.historical) ORDER BY v.administered_date)
+            FROM vaccination v
+           WHERE v.patient_id = p.id AND NOT v.deleted AND v.consolidated_into IS NULL AND v.cvx IS NOT NULL
+             AND coalesce(v.completion_status, 'CP') IN ('CP', 'PA') AND coalesce(v.action_code, 'A') <> 'D') AS doses,
+         (SELECT json_agg(json_build_array(coalesce(o.cdsi_code, o.code), o.observed_date))
+            FROM observation o WHERE o.patient_id = p.id) AS obs,
+         (SELECT json_agg(json_build_array(x.type, x.vaccine, x.signed_date, x.expires, x.permanent))
+            FROM school_exemption x WHERE x.patient_id = p.id AND x.removed_at IS NULL) AS ex
+    FROM enrollment e
+    JOIN patient p0 ON p0.id = e.patient_id
+    JOIN patient p ON p.id = coalesce(p0.merged_into, p0.id)
+   WHERE e.school_org_id = ANY($1) AND e.school_year = $2 AND e.active
+     AND ($3::text[] IS NULL OR e.grade = ANY($3)) AND ($4::bigint[] IS NULL OR e.patient_id = ANY($4))
+     AND e.patient_id % $5 = $6 AND (e.patient_id, e.school_org_id) > ($7, $8)
+   ORDER BY e.patient_id, e.school_org_id LIMIT $9`;
+
+export async function loadStudents(db: Db, sel: StudentSelection, after: [number, number], size: number, part: [number, number] = [0, 1]): Promise<LoadedStudent[]> {
+  const { rows } = await db.query(STUDENTS_SQL, [sel.schoolOrgIds, sel.schoolYear, sel.grades ?? null, sel.patientIds ?? null,
+    part[1], part[0], after[0], after[1], size]);
+  return rows.map((r) => ({
+    patientId: r.patient_id, schoolOrgId: r.school_org_id, studentId: r.student_id, grade: r.grade, needsHistory: r.needs_history,
+    dob: r.birth_date, sex: r.sex, givenName: r.given_name, familyName: r.family_name,
+    doses: (r.doses ?? []).map((d: [string, string, boolean]) => ({ date: d[0], cvx: d[1], historical: d[2] })),
+    observations: (r.obs ?? []).map((o: [string, string | null]) => (o[1] ? { code: o[0], date: o[1] } : { code: o[0] })),
+    exemptions: (r.ex ?? []).map((x: [string, string | null, string | null, string | null, boolean]) => {
+      const e: ExemptionInput = { type: x[0] };
+      if (x[1]) e.vaccine = x[1];
+      if (x[2]) e.date = x[2];
+      if (x[3]) e.expires = x[3];
+      if (x[4]) e.permanent = true;
+      return e;
+    }),
+  }));
+}
+
+export function studentName(s: { givenName: string | null; familyName: string | null }): string {
+  return [s.givenName, s.familyName].filter(Boolean).join(' ');
+}
+
+/** Evaluate one loaded student (throws EvaluationInputError for unusable records). */
+export function evaluateLoaded(s: LoadedStudent, pack: Pack, asOf: string, engine?: CdsiEngine): Evaluation {
+  return evaluateWithCdsi({
+    pack, asOf, student: { dob: s.dob!, sex: s.sex ?? undefined, grade: s.grade },
+    // A dose dated after the as-of date is not evidence yet (certificates and lists are as of a date).
+    doses: s.doses.filter((d) => d.date <= asOf), observations: s.observations, exemptions: s.exemptions,
+  }, engine);
+}
+
+function slimmed(e: Evaluation): Evaluation {
+  return { ...e, vaccines: e.vaccines.map((v) => ({ ...v, counted: [], notCounted: [], notes: [] })) };
+}
+
+/** Read and evaluate one share (part[0] of part[1]) of the students, batch by batch. */
+export async function evaluateShare(db: Db, opts: DistrictOptions, part: [number, number] = [0, 1]): Promise<DistrictResult> {
+  const stats = { waitMs: 0, evaluateMs: 0, batches: 0, threads: 1 };
   const size = opts.batchSize ?? 2000;
   const entries: DistrictEntry[] = [];
   const problems: DistrictProblem[] = [];
-  let next: Promise<Batch> | undefined = loadBatch(db, opts, [0, 0], size);
+  // The next batch is read while the current one is evaluated.
+  let next: Promise<LoadedStudent[]> | undefined = loadStudents(db, opts, [0, 0], size, part);
   while (next) {
     const w0 = performance.now();
-    const batch: Batch = await next;
+    const batch: LoadedStudent[] = await next;
     const e0 = performance.now();
     stats.waitMs += e0 - w0;
     stats.batches++;
-    const last = batch.rows[batch.rows.length - 1];
-    next = batch.rows.length === size ? loadBatch(db, opts, [last.patient_id, last.school_org_id], size) : undefined;
-    for (const r of batch.rows) {
-      if (!r.birth_date) { problems.push({ patientId: r.patient_id, studentId: r.student_id, message: 'no birth date on the patient record' }); continue; }
+    const last = batch[batch.length - 1];
+    next = batch.length === size ? loadStudents(db, opts, [last.patientId, last.schoolOrgId], size, part) : undefined;
+    for (const s of batch) {
+      if (!s.dob) { problems.push({ patientId: s.patientId, studentId: s.studentId, message: 'no birth date on the patient record' }); continue; }
       let evaluation: Evaluation;
       try {
-        evaluation = evaluateWithCdsi({
-          pack: opts.pack, asOf: opts.asOf, student: { dob: r.birth_date, sex: r.sex ?? undefined, grade: r.grade },
-          doses: batch.doses.get(r.patient_id) ?? [], observations: batch.obs.get(r.patient_id) ?? [], exemptions: [],
-        }, opts.engine);
+        evaluation = evaluateLoaded(s, opts.pack, opts.asOf, opts.engine);
       } catch (e) {
-        problems.push({ patientId: r.patient_id, studentId: r.student_id, message: (e as Error).message });
+        problems.push({ patientId: s.patientId, studentId: s.studentId, message: (e as Error).message });
         continue;
       }
-      entries.push({ patientId: r.patient_id, schoolOrgId: r.school_org_id, studentId: r.student_id, grade: r.grade, name: [r.given_name, r.family_name].filter(Boolean).join(' '), evaluation });
+      entries.push({
+        patientId: s.patientId, schoolOrgId: s.schoolOrgId, studentId: s.studentId, grade: s.grade, name: studentName(s),
+        dob: s.dob, sex: s.sex ?? undefined, needsHistory: s.needsHistory, evaluation: opts.slim ? slimmed(evaluation) : evaluation,
+      });
     }
     stats.evaluateMs += performance.now() - e0;
   }
   return { entries, problems, stats };
+}
+
+/** What a worker is asked to do (plain data: it crosses the thread boundary). */
+export interface ShareTask {
+  connectionString: string;
+  packId: string;
+  packDir?: string;
+  options: Omit<DistrictOptions, 'pack' | 'engine' | 'parallel'>;
+  part: [number, number];
+}
+
+/** Worker side: evaluate one share with a connection of its own. */
+export async function runShareTask(t: ShareTask): Promise<DistrictResult> {
+  // The same value parsing as src/registry/database.ts (dates as 'YYYY-MM-DD', int8 as number), per thread.
+  pg.types.setTypeParser(1082, (v: string) => v);
+  pg.types.setTypeParser(20, (v: string) => Number(v));
+  const client = new pg.Client({ connectionString: t.connectionString });
+  await client.connect();
+  try {
+    return await evaluateShare(client, { ...t.options, pack: loadPack(t.packId, t.packDir) }, t.part);
+  } finally {
+    await client.end();
+  }
+}
+
+function runInWorker(task: ShareTask): Promise<DistrictResult> {
+  return new Promise((resolve, reject) => {
+    const w = new Worker(new URL('./district-worker.mjs', import.meta.url), { workerData: { task } });
+    w.once('message', (m: { ok: true; result: DistrictResult } | { ok: false; error: string }) => {
+      if (m.ok) resolve(m.result); else reject(new Error(m.error));
+      void w.terminate();
+    });
+    w.once('error', reject);
+  });
+}
+
+/** Evaluate every active enrollment of the schools (optionally some grades or patients). */
+export async function evaluateDistrict(db: Db, opts: DistrictOptions): Promise<DistrictResult> {
+  const threads = opts.parallel ? Math.max(1, opts.parallel.threads ?? Math.max(2, Math.min(4, os.availableParallelism()))) : 1;
+  if (!opts.parallel || threads === 1 || opts.engine) {
+    const r = await evaluateShare(db, opts);
+    return r;
+  }
+  // The main thread takes share 0 itself; the others go to workers.
+  const { pack, engine: _e, parallel, ...rest } = opts;
+  const tasks = Array.from({ length: threads - 1 }, (_, i): ShareTask => ({
+    connectionString: parallel.connectionString, packId: pack.id, packDir: parallel.packDir, options: rest, part: [i + 1, threads],
+  }));
+  const results = await Promise.all([evaluateShare(db, opts, [0, threads]), ...tasks.map(runInWorker)]);
+  const out: DistrictResult = { entries: [], problems: [], stats: { waitMs: 0, evaluateMs: 0, batches: 0, threads } };
+  for (const r of results) {
+    for (const e of r.entries) out.entries.push(e);
+    out.problems.push(...r.problems);
+    out.stats.waitMs = Math.max(out.stats.waitMs, r.stats.waitMs);
+    out.stats.evaluateMs = Math.max(out.stats.evaluateMs, r.stats.evaluateMs);
+    out.stats.batches += r.stats.batches;
+  }
+  out.entries.sort((a, b) => a.patientId - b.patientId || a.schoolOrgId - b.schoolOrgId);
+  return out;
 }

@@ -165,8 +165,23 @@ function applies(a: Applicability | undefined, student: StudentInput, asOf: IsoD
 
 interface Eligible { date: IsoDate; cvx: string; historical?: boolean }
 
+// Per step and dose position: the conditions that apply and the reason text of a dose counted there.
+// Both depend on the pack alone, so they are built once (packs are immutable once loaded).
+const stepPositions = new WeakMap<Step, { conds: DoseCondition[]; reason: string }[]>();
+function positionOf(step: Step, k: number): { conds: DoseCondition[]; reason: string } {
+  let a = stepPositions.get(step);
+  if (!a) stepPositions.set(step, a = []);
+  let p = a[k];
+  if (!p) {
+    const conds = step.conditions.filter((c) => c.dose === 'each' || c.dose === k || (c.dose === 'last' && k === step.doses));
+    const desc = conds.map(describe).filter(Boolean).join('; ');
+    a[k] = p = { conds, reason: `dose ${k} of ${step.doses}${step.label ? ` (${step.label})` : ''}: valid${desc ? `, ${desc}` : ''}` };
+  }
+  return p;
+}
+
 function conditionsAt(step: Step, k: number): DoseCondition[] {
-  return step.conditions.filter((c) => c.dose === 'each' || c.dose === k || (c.dose === 'last' && k === step.doses));
+  return positionOf(step, k).conds;
 }
 
 function describe(c: DoseCondition): string {
@@ -179,14 +194,22 @@ function describe(c: DoseCondition): string {
 }
 
 // Birthday-and-interval thresholds repeat across doses, paths and students: memoize (bounded).
-const thresholds = new Map<string, IsoDate>();
+// Keyed by date, then by duration and grace, so a lookup builds no key string.
+const thresholds = new Map<IsoDate, Map<string, IsoDate>[]>();
+let thresholdCount = 0;
 function threshold(from: IsoDate, dur: string, grace: number): IsoDate {
-  const k = `${from}|${dur}|${grace}`;
-  let t = thresholds.get(k);
+  let byGrace = thresholds.get(from);
+  if (!byGrace) {
+    if (thresholdCount > 200_000) { thresholds.clear(); thresholdCount = 0; }
+    thresholds.set(from, byGrace = []);
+  }
+  let m = byGrace[grace];
+  if (!m) byGrace[grace] = m = new Map();
+  let t = m.get(dur);
   if (t === undefined) {
-    if (thresholds.size > 200_000) thresholds.clear();
     t = addDays(addDuration(from, dur), -grace);
-    thresholds.set(k, t);
+    m.set(dur, t);
+    thresholdCount++;
   }
   return t;
 }
@@ -230,11 +253,11 @@ function selectStep(step: Step, eligible: Eligible[], dob: IsoDate, grace: numbe
     const d = pool[i];
     const k = selected.length + 1;
     const prevAny = i > 0 ? pool[i - 1] : undefined;
-    const conds = conditionsAt(step, k);
-    const why = conds.map((c) => failsCondition(c, d, prevAny, prevCounted, dob, grace)).find((x) => x);
+    const pos = positionOf(step, k);
+    let why: string | undefined;
+    for (const c of pos.conds) if ((why = failsCondition(c, d, prevAny, prevCounted, dob, grace))) break;
     if (why) { skipped.push({ dose: d, reason: `not counted as dose ${k}: ${why}` }); continue; }
-    const desc = conds.map(describe).filter(Boolean).join('; ');
-    selected.push({ dose: d, position: k, reason: `dose ${k} of ${step.doses}${step.label ? ` (${step.label})` : ''}: valid${desc ? `, ${desc}` : ''}` });
+    selected.push({ dose: d, position: k, reason: pos.reason });
     prevCounted = d;
   }
   const met = selected.length >= step.doses;
