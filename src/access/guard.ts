@@ -5,6 +5,7 @@ import crypto from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type pg from 'pg';
 import argon2 from 'argon2';
+import { generateSecret } from 'otplib';
 
 export type Role = 'registry_admin' | 'access_admin' | 'provider' | 'school' | 'analyst' | 'read_only';
 export const ROLES: readonly Role[] = ['registry_admin', 'access_admin', 'provider', 'school', 'analyst', 'read_only'];
@@ -51,19 +52,68 @@ export function accessSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Omi
   };
 }
 
-/** Make the access layer available to requireAuth on this app (registerAccessRoutes calls it). */
+/**
+ * Route access policy, in a route's `config.access`:
+ * - 'session' (the default for every route registered after installAccess): a valid session is required (401),
+ *   and a signed-in administrator who has not enrolled TOTP yet is refused (403 totp_enrolment_required);
+ * - 'enrolment': a valid session, even one waiting for TOTP enrolment (session, logout, TOTP setup);
+ * - 'public': no session needed; give the reason in `config.publicReason`.
+ * Static web assets (registered by @fastify/static) and the URL prefixes of PUBLIC_PREFIXES are public; anything
+ * else (a FHIR endpoint for senders, say) declares `config: { access: 'public', publicReason }` on its route.
+ * Routes add finer checks themselves: requireAuth({roles}) and canAccessPatient.
+ */
+export type RouteAccess = 'session' | 'enrolment' | 'public';
+
+declare module 'fastify' {
+  interface FastifyContextConfig { access?: RouteAccess; publicReason?: string }
+}
+
+/** URL prefixes of endpoints that authenticate their callers themselves (HL7 senders with sender credentials). */
+export const PUBLIC_PREFIXES: readonly { prefix: string; reason: string }[] = [
+  { prefix: '/soap', reason: 'CDC SOAP sender endpoint: authenticates the sending facility (authenticateSender)' },
+  { prefix: '/hl7', reason: 'HL7 over HTTP sender endpoint: authenticates the sending facility (authenticateSender)' },
+  { prefix: '/verify', reason: 'public certificate verification page: anyone holding a printed certificate checks its code' },
+];
+
+/** The access policy a route ends up with (what the default guard enforces), with the reason when public. */
+export function routeAccess(route: { url: string; config?: unknown }): { access: RouteAccess; reason?: string } {
+  const config = (route.config ?? {}) as { access?: RouteAccess; publicReason?: string; rootPath?: unknown };
+  if (config.access === 'public') return { access: 'public', reason: config.publicReason ?? 'declared public by its route' };
+  if (config.access) return { access: config.access };
+  if (config.rootPath !== undefined) return { access: 'public', reason: 'static web asset (no personal data)' };
+  const p = PUBLIC_PREFIXES.find((x) => route.url === x.prefix || route.url.startsWith(x.prefix + '/'));
+  if (p) return { access: 'public', reason: p.reason };
+  return { access: 'session' };
+}
+
+/** Make the access layer available to requireAuth on this app and guard every route registered from now on. */
 export function installAccess(app: FastifyInstance, rt: Partial<AccessRuntime> & { pool: pg.Pool }): AccessRuntime {
   const runtime: AccessRuntime = { ...accessSettingsFromEnv(), now: () => new Date(), ...rt };
   if (!app.hasDecorator('iisAccess')) app.decorate('iisAccess', runtime);
   else app.iisAccess = runtime;
-  // Every state-changing request that carries a valid session cookie must prove it comes from our pages.
-  app.addHook('preHandler', async (req, reply) => {
-    if (SAFE_METHODS.has(req.method)) return;
-    const s = await resolveSession(req);
-    if (s && !csrfMatches(req, s)) return sendProblem(reply, 403, 'Forbidden', 'missing or wrong x-csrf-token header');
+  app.addHook('onRoute', (route) => {
+    const { access } = routeAccess(route);
+    const guard = async (req: FastifyRequest, reply: FastifyReply) => {
+      const s = await resolveSession(req);
+      // Every state-changing request that carries a valid session cookie must prove it comes from our pages.
+      if (s && !SAFE_METHODS.has(req.method) && !csrfMatches(req, s)) return sendProblem(reply, 403, 'Forbidden', 'missing or wrong x-csrf-token header');
+      if (access === 'public') return;
+      if (!s) return sendProblem(reply, 401, 'Unauthorized', 'sign in required');
+      if (access === 'session' && s.totp_enrolment_required) return sendTotpEnrolment(reply);
+    };
+    const existing = route.onRequest;
+    route.onRequest = existing === undefined ? [guard] : [guard, ...(Array.isArray(existing) ? existing : [existing])];
   });
   return runtime;
 }
+
+function sendTotpEnrolment(reply: FastifyReply) {
+  return reply.code(403).type('application/problem+json')
+    .send({ ...problem(403, 'Forbidden', 'administrators must enrol a TOTP authenticator first'), code: 'totp_enrolment_required' });
+}
+
+/** Roles that must sign in with a second factor (TOTP). */
+export const TOTP_ROLES: readonly Role[] = ['registry_admin', 'access_admin'];
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -99,7 +149,9 @@ export function readCookie(req: FastifyRequest, name: string): string | undefine
 
 export interface SessionRow {
   id: string; user_id: number; csrf_token: string; created_at: Date; last_seen_at: Date; expires_at: Date;
-  username: string; organization_id: number; roles: Role[];
+  username: string; organization_id: number; roles: Role[]; totp_enabled: boolean;
+  /** An administrator signed in with a password only, who must enrol TOTP before doing anything else. */
+  totp_enrolment_required: boolean;
 }
 
 function runtimeOf(req: FastifyRequest): AccessRuntime {
@@ -123,7 +175,7 @@ export async function resolveSession(req: FastifyRequest): Promise<SessionRow | 
 export async function loadSession(db: Queryable, token: string, now: Date, idleTimeoutMs: number): Promise<SessionRow | null> {
   const id = sha256Hex(token);
   const r = await db.query(
-    `SELECT s.id, s.user_id, s.csrf_token, s.created_at, s.last_seen_at, s.expires_at, u.username, u.organization_id,
+    `SELECT s.id, s.user_id, s.csrf_token, s.created_at, s.last_seen_at, s.expires_at, u.username, u.organization_id, u.totp_enabled,
             COALESCE(array_agg(DISTINCT r.role) FILTER (WHERE r.role IS NOT NULL), '{}') AS roles
        FROM session s JOIN app_user u ON u.id = s.user_id
        LEFT JOIN user_role r ON r.user_id = u.id
@@ -131,6 +183,7 @@ export async function loadSession(db: Queryable, token: string, now: Date, idleT
       GROUP BY s.id, u.id`, [id]);
   const s = r.rows[0] as SessionRow | undefined;
   if (!s) return null;
+  s.totp_enrolment_required = !s.totp_enabled && s.roles.some((r) => TOTP_ROLES.includes(r));
   const t = now.getTime();
   if (t >= new Date(s.expires_at).getTime() || t - new Date(s.last_seen_at).getTime() >= idleTimeoutMs) return null;
   // Touch at most once a minute: enough for the idle timeout, without a write per request.
@@ -169,6 +222,7 @@ export function requireAuth(opts: { roles?: Role[] } = {}): preHandlerAsyncHookH
     const s = await resolveSession(req);
     if (!s || !req.principal) return sendProblem(reply, 401, 'Unauthorized', 'sign in required');
     if (!SAFE_METHODS.has(req.method) && !csrfMatches(req, s)) return sendProblem(reply, 403, 'Forbidden', 'missing or wrong x-csrf-token header');
+    if (s.totp_enrolment_required) return sendTotpEnrolment(reply);
     if (opts.roles && !opts.roles.some((r) => req.principal!.roles.includes(r))) {
       return sendProblem(reply, 403, 'Forbidden', `requires one of the roles: ${opts.roles.join(', ')}`);
     }
@@ -251,14 +305,20 @@ export function hashPassword(password: string): Promise<string> {
   return argon2.hash(password, ARGON2_OPTIONS);
 }
 
-/** For tests and the Playwright walks: create an organization user with roles and get a ready session cookie. */
+/**
+ * For tests and the Playwright walks: create an organization user with roles and get a ready session cookie.
+ * Administrators (and users given `totpSecret`) have TOTP enrolled (that secret or a random one), so their
+ * sessions are complete; others sign in with the password alone.
+ */
 export async function createUserForTest(pool: Queryable, o: {
-  organizationId: number; username: string; roles: Role[]; password?: string; email?: string; now?: Date; absoluteLifetimeMs?: number;
+  organizationId: number; username: string; roles: Role[]; password?: string; email?: string; totpSecret?: string; now?: Date; absoluteLifetimeMs?: number;
 }): Promise<{ userId: number; cookie: string; csrfToken: string }> {
   const hash = o.password ? await hashPassword(o.password) : null;
+  const totp = o.totpSecret !== undefined || o.roles.some((r) => TOTP_ROLES.includes(r));
   const u = await pool.query(
-    `INSERT INTO app_user (username, email, password_hash, organization_id) VALUES ($1, $2, $3, $4) RETURNING id`,
-    [o.username, o.email ?? null, hash, o.organizationId]);
+    `INSERT INTO app_user (username, email, password_hash, organization_id, totp_secret, totp_enabled)
+     VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`,
+    [o.username, o.email ?? null, hash, o.organizationId, totp ? o.totpSecret ?? generateSecret() : null, totp]);
   const userId = Number(u.rows[0].id);
   for (const role of o.roles) {
     await pool.query('INSERT INTO user_role (user_id, organization_id, role) VALUES ($1, $2, $3)', [userId, o.organizationId, role]);

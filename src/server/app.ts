@@ -4,8 +4,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
 import type { Pool } from '../registry/database.ts';
 import { registerSchoolRoutes } from '../schools/routes.ts';
-import { registerAccessRoutes } from '../access/routes.ts';
-import { registerMatchingRoutes, denyAll } from '../matching/routes.ts';
+import { registerAccessRoutes, type AccessContext } from '../access/routes.ts';
+import { registerMatchingRoutes } from '../matching/routes.ts';
+import { registryAdminAuthorize, patientCertificateAuthorize } from '../access/hooks.ts';
 import { registerPatientRoutes } from '../patients/routes.ts';
 import { registerWebApp } from './web.ts';
 import { registerHl7Transports } from '../transports/index.ts';
@@ -14,11 +15,13 @@ import { registerForecastRoutes } from '../cdsi/routes.ts';
 export interface AppContext {
   pool: Pool;
   config: Config;
+  /** Access-layer overrides (tests: clock, timeouts, mailer). */
+  access?: AccessContext['access'];
 }
 
-export async function buildApp(ctx: AppContext, opts: { logger?: boolean } = {}): Promise<FastifyInstance> {
+export async function buildApp(ctx: AppContext, opts: { logger?: boolean; logStream?: NodeJS.WritableStream } = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger ? { level: ctx.config.logLevel } : false,
+    logger: opts.logger || opts.logStream ? { level: ctx.config.logLevel, ...(opts.logStream ? { stream: opts.logStream } : {}) } : false,
     bodyLimit: ctx.config.maxMessageBytes,
     trustProxy: false,
   });
@@ -27,9 +30,8 @@ export async function buildApp(ctx: AppContext, opts: { logger?: boolean } = {})
     return { status: 'ok' };
   });
   await registerAccessRoutes(app, ctx);
-  await registerSchoolRoutes(app, ctx);
-  // TODO(access): replace denyAll with the registry-administrator check once src/access provides it.
-  await registerMatchingRoutes(app, { pool: ctx.pool, cdsiDir: ctx.config.cdsiDir }, { authorize: denyAll });
+  await registerSchoolRoutes(app, ctx, { authorize: patientCertificateAuthorize(ctx.pool) });
+  await registerMatchingRoutes(app, { pool: ctx.pool, cdsiDir: ctx.config.cdsiDir }, { authorize: registryAdminAuthorize() });
   await registerHl7Transports(app, ctx);
   await registerForecastRoutes(app, ctx);
   await registerPatientRoutes(app, ctx);

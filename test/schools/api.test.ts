@@ -6,10 +6,17 @@ import path from 'node:path';
 import { freshDatabase } from '../support/postgres.ts';
 import { buildApp } from '../../src/server/app.ts';
 import { loadConfig } from '../../src/config.ts';
+import { createUserForTest } from '../../src/access/guard.ts';
 
 const db = await freshDatabase(2);
-const app = await buildApp({ pool: db.pool, config: loadConfig() });
-after(async () => { await app.close(); await db.close(); });
+const built = await buildApp({ pool: db.pool, config: loadConfig() });
+after(async () => { await built.close(); await db.close(); });
+// Every route but the public ones needs a session (src/access): a school nurse's.
+const schoolOrg = (await db.pool.query(`INSERT INTO organization (kind, name) VALUES ('school', 'Test School') RETURNING id`)).rows[0].id;
+const nurse = await createUserForTest(db.pool, { organizationId: schoolOrg, username: 'nurse', roles: ['school'] });
+const app = {
+  inject: (o: any) => built.inject({ ...o, headers: { ...o.headers, cookie: nurse.cookie, 'x-csrf-token': nurse.csrfToken } }),
+};
 
 const cases = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, 'cases-MA-2025-2026.json'), 'utf8'));
 
@@ -43,9 +50,11 @@ test('clear 400s and 404s for bad requests', async () => {
   assert.ok(res.json().packs.includes('MA-2025-2026'));
 });
 
-test('the patient certificate route is closed until access control is wired, and works behind an authorize hook', async () => {
-  let res = await app.inject({ method: 'GET', url: '/api/v1/schools/patients/1/certificate.pdf?pack=MA-2025-2026&grade=K&date=2025-10-01' });
-  assert.equal(res.statusCode, 403);
+test('the patient certificate route needs a session and a student of the school, and works behind an authorize hook', async () => {
+  let res = await built.inject({ method: 'GET', url: '/api/v1/schools/patients/1/certificate.pdf?pack=MA-2025-2026&grade=K&date=2025-10-01' });
+  assert.equal(res.statusCode, 401);
+  res = await app.inject({ method: 'GET', url: '/api/v1/schools/patients/1/certificate.pdf?pack=MA-2025-2026&grade=K&date=2025-10-01' });
+  assert.equal(res.statusCode, 404, 'not a student of the nurse\'s school');
   const Fastify = (await import('fastify')).default;
   const { registerSchoolRoutes } = await import('../../src/schools/routes.ts');
   const open = Fastify();
