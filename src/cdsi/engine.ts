@@ -398,7 +398,9 @@ function selectBest(c: Ctx, runs: PatientSeries[]): { best: PatientSeries[]; rea
     if (chosen) { prioritized.push(chosen); reasons.push(`group ${g}: '${chosen.series.name}' (${why})`); }
   }
   // 8.8: drop prioritized series made redundant by an equivalent series group
-  const equivalent = (a: Series, b: Series) => a.group !== b.group && (a.equivalentGroups.includes(b.group) || b.equivalentGroups.includes(a.group));
+  // equivalence is read as declared: a series naming group N may be replaced by group N's series (a risk series that names
+  // no equivalent group is never made redundant by a complete standard series)
+  const equivalent = (a: Series, b: Series) => a.group !== b.group && b.equivalentGroups.includes(a.group);
   const best = prioritized.filter((p) => {
     if (p.status === 'complete') return true;
     const eq = prioritized.filter((o) => o !== p && equivalent(o.series, p.series));
@@ -476,7 +478,8 @@ function evaluateAntigen(c: Ctx, a: Antigen, group: string): AntigenResult {
   // a series the patient is too young to start and has no valid dose in (e.g. the 50+ pneumococcal series for a child) comes last
   const notYet = (p: PatientSeries) => p.satisfied === 0 && !!p.series.minAgeToStart && c.asOf < ageDate(c, p.series.minAgeToStart, EVER);
   const rank = (p: PatientSeries) => (notYet(p) ? 10 : 0) + (p.status === 'not_complete' ? 0 : p.status === 'contraindicated' ? 1 : p.status === 'immune' ? 2 : p.status === 'complete' ? 3 : p.status === 'not_recommended' ? 4 : 5);
-  const ordered = [...best].sort((x, y) => rank(x) - rank(y) || (x.series.type === 'Risk' ? 0 : 1) - (y.series.type === 'Risk' ? 0 : 1) || (x.forecast?.earliest ?? 0) - (y.forecast?.earliest ?? 0));
+  const isRisk = (p: PatientSeries) => (p.series.type.toLowerCase() === 'risk' ? 0 : 1);
+  const ordered = [...best].sort((x, y) => (notYet(x) ? 1 : 0) - (notYet(y) ? 1 : 0) || isRisk(x) - isRisk(y) || rank(x) - rank(y) || (x.forecast?.earliest ?? 0) - (y.forecast?.earliest ?? 0));
   const primary = ordered[0];
   const statusMap = new Map<number, EvaluationStatus>();
   const evaluations: DoseEvaluation[] = [];

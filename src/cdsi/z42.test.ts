@@ -17,7 +17,7 @@ const f = await createFacility(db.pool, { name: 'Clinic', code: 'CLINIC' });
 const sender = (await authenticateSender(db.pool, f.username, f.password))!;
 
 test('QBP Z44 answers RSP Z42 with each dose evaluated and the forecast, naming the schedule version', async () => {
-  assert.ok(ctx.forecast, 'the forecast hook is loaded');
+  assert.equal(typeof ctx.forecast, 'function', 'the forecast hook is loaded');
   const vxu = [
     'MSH|^~\\&|MYEHR|CLINIC|IIS|STATE|20250601||VXU^V04^VXU_V04|Z44-V1|P|2.5.1|||ER|AL|||||Z22^CDCPHINVS',
     'PID|1||Z44-1^^^MYEHR^MR||Mbeki^Thandi^^^^^L||20250101|F|||1 Main St^^Boston^MA^02110^USA^L',
