@@ -22,7 +22,7 @@ test('QBP Z44 answers RSP Z42 with each dose evaluated and the forecast, naming 
     'MSH|^~\\&|MYEHR|CLINIC|IIS|STATE|20250601||VXU^V04^VXU_V04|Z44-V1|P|2.5.1|||ER|AL|||||Z22^CDCPHINVS',
     'PID|1||Z44-1^^^MYEHR^MR||Mbeki^Thandi^^^^^L||20250101|F|||1 Main St^^Boston^MA^02110^USA^L',
     'ORC|RE||Z44-D1^MYEHR',
-    'RXA|0|1|20250101||08^HepB ped^CVX|999|||01^Historical^NIP001||||||||||CP|A',
+    'RXA|0|1|20250101||08^HepB ped^CVX|999|||01^Historical^NIP001|||||||||||CP|A',
     'ORC|RE||Z44-D2^MYEHR',
     'RXA|0|1|20250301||20^DTaP^CVX|0.5|mL^^UCUM||00^New^NIP001||||||L1||SKB^GSK^MVX|||CP|A',
   ].join('\r');
