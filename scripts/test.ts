@@ -36,6 +36,19 @@ function freePort(): Promise<number> {
   });
 }
 
+/** The browser walks (test/e2e) need dist/web: build it when missing or older than any file of web/ or vite.config.ts. */
+function buildWebIfStale() {
+  const index = path.join(root, 'dist', 'web', 'index.html');
+  const built = fs.existsSync(index) ? fs.statSync(index).mtimeMs : 0;
+  let newest = fs.statSync(path.join(root, 'vite.config.ts')).mtimeMs;
+  const walk = (d: string) => { for (const e of fs.readdirSync(d, { withFileTypes: true })) { const p = path.join(d, e.name); if (e.isDirectory()) walk(p); else newest = Math.max(newest, fs.statSync(p).mtimeMs); } };
+  walk(path.join(root, 'web'));
+  if (built >= newest) return;
+  console.log('> building the web app (vite build -> dist/web)');
+  const r = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--logLevel', 'warn'], { stdio: 'inherit' });
+  if (r.status !== 0) { console.log('0 passed, 1 failed'); process.exit(1); }
+}
+
 async function main() {
   const t0 = Date.now();
   if (!filters.length) {
@@ -73,6 +86,7 @@ async function main() {
 
   let files = [...findTests('src'), ...findTests('test')].sort();
   if (filters.length) files = files.filter((f) => filters.some((x) => f.includes(x)));
+  if (files.some((f) => f.includes('e2e'))) buildWebIfStale();
   console.log(`> running ${files.length} test files`);
   let pass = 0, fail = 0;
   const code = await new Promise<number>((resolve) => {

@@ -11,6 +11,8 @@ export interface Session {
   organizationName?: string;
   roles: Role[];
   csrfToken?: string;
+  /** An administrator who still has to set up the authenticator app (E1's access screens handle it). */
+  totpEnrolmentRequired?: boolean;
 }
 
 /** Accepts the session answer in a few plausible shapes so the screens do not break on a field rename. */
@@ -27,6 +29,7 @@ export function toSession(data: any): Session | null {
     organizationName: org.name ?? p.organizationName ?? data.organizationName,
     roles: (p.roles ?? data.roles ?? []) as Role[],
     csrfToken: data.csrfToken ?? data.csrf ?? p.csrfToken,
+    totpEnrolmentRequired: !!(data.totpEnrolmentRequired ?? p.totpEnrolmentRequired),
   };
 }
 

@@ -30,11 +30,11 @@ function SignIn() {
       navigate(next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/sign-in') ? next : '/', { replace: true });
     } catch (err) {
       const body = err instanceof ApiError ? (err.body as any) : undefined;
-      if (body && (body.totpRequired || body.mfaRequired || /totp|second factor/i.test(String(body.type ?? '') + String(body.title ?? '')))) {
+      if (body && (body.code === 'totp_required' || body.code === 'totp_invalid' || body.totpRequired || /totp|second factor/i.test(String(body.type ?? '') + String(body.title ?? '')))) {
         setNeedTotp(true);
-        setError(needTotp ? (err as Error).message : null);
+        setError(body.code === 'totp_invalid' || needTotp ? (err as Error).message : null);
       } else {
-        setError(err instanceof ApiError && err.status === 401 ? 'Wrong username or password.' : (err as Error).message);
+        setError(err instanceof ApiError && err.status === 401 ? 'Wrong username or password.' : err instanceof ApiError && err.status === 423 ? 'Too many failed sign-ins: the account is locked for a while. Try again later.' : (err as Error).message);
       }
     } finally {
       setBusy(false);
