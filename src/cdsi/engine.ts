@@ -28,7 +28,7 @@ export interface AntigenResult {
   seriesConsidered: { name: string; group: string; type: string; status: SeriesStatus; validDoses: number; score?: number; best: boolean }[];
   selectionReason: string; evaluations: DoseEvaluation[]; forecast?: Forecast; explanation: string;
   /** further best series (non-equivalent series groups, e.g. a risk series beside the standard one) */
-  otherBest?: { series: string; seriesType: string; status: SeriesStatus; forecast?: Forecast }[];
+  otherBest?: { series: string; seriesType: string; status: SeriesStatus; forecast?: Forecast; evaluations: { doseIndex: number; status: EvaluationStatus; reason?: string; targetDose?: string }[] }[];
 }
 export interface VaccineGroupResult {
   vaccineGroup: string; status: SeriesStatus; antigens: string[];
@@ -272,8 +272,11 @@ function forecastSeries(c: Ctx, ps: PatientSeries, doses: Dose[], facts: Antigen
     if (c.asOf >= maxA) { ps.status = 'aged_out'; ps.notes.push(`${td.doseNumber}: assessment date on or after the maximum age (${ar?.maxAge?.text})`); return; }
     // 7.5 dates
     const why: string[] = [];
-    let earliest = ageDate(c, ar?.minAge, c.dob);
+    // FORECASTDTCAN-1: with no minimum age, interval, conflict, season or earlier dose the candidate earliest date is
+    // empty, i.e. 12/31/2999, and the patient cannot finish the series (Table 7-10)
+    let earliest = ageDate(c, ar?.minAge, NEVER - 1);
     if (ar?.minAge) why.push(`minimum age ${ar.minAge.text} (${fmt(earliest)})`);
+    else earliest = EVER;
     const bump = (dte: DayNum | undefined, label: string) => { if (dte !== undefined && dte > earliest) { earliest = dte; why.push(`${label} (${fmt(dte)})`); } };
     let recInt: DayNum | undefined, pastInt: DayNum | undefined, priority = td.intervals.length > 0;
     for (const iv of td.intervals) {
@@ -294,6 +297,7 @@ function forecastSeries(c: Ctx, ps: PatientSeries, doses: Dose[], facts: Antigen
     if (td.season) bump(td.season.start, 'season start');
     for (const e of ps.evals) if (e.inadvertent || e.status === 'valid' || e.status === 'not_valid') bump(e.dose.date, 'date of the most recent dose evaluated');
     const latest = ar?.maxAge ? maxA - 1 : undefined;
+    if (earliest === EVER) { ps.status = 'aged_out'; ps.notes.push(`${td.doseNumber}: no date from which it could be given (no minimum age, interval or earlier dose)`); return; }
     if (earliest >= maxA) { ps.status = 'aged_out'; ps.notes.push(`${td.doseNumber}: cannot be given before the maximum age (${ar?.maxAge?.text})`); return; }
     // 7.6 validate: would the dose be skipped on its earliest date? then forecast the next one
     if (ref !== earliest && skipReason(c, td.skips, 'Forecast', earliest, st)) { ref = earliest; continue; }
@@ -343,7 +347,9 @@ function selectBest(c: Ctx, runs: PatientSeries[]): { best: PatientSeries[]; rea
   for (const [g, list] of groups) {
     const allCi = list.every((r) => r.status === 'contraindicated');
     const candidate = (r: PatientSeries) => r.status !== 'contraindicated' || allCi;
-    const bestPri = Math.min(...list.map((r) => PRIORITY(r.series.priority)));
+    // priority is compared among the series the patient can still follow (an aged-out series does not block a lower priority)
+    const viable = list.filter((r) => r.status !== 'aged_out');
+    const bestPri = Math.min(...(viable.length ? viable : list).map((r) => PRIORITY(r.series.priority)));
     const noneValid = list.every((r) => r.satisfied === 0);
     const hasDefault = list.some((r) => r.series.isDefault);
     const scorable = list.filter((r) => {
@@ -496,7 +502,8 @@ function evaluateAntigen(c: Ctx, a: Antigen, group: string): AntigenResult {
     selectionReason: primary ? `best series '${primary.series.name}' (${primary.series.type}): ${reason}` : `no relevant series${relevant.length ? '' : ' for this patient'}`,
     evaluations, forecast: primary?.status === 'not_complete' && primary.forecast ? toForecast(primary.forecast, primary.series) : undefined,
     explanation: [relevanceNotes.join('; '), primary ? primary.notes.join('; ') : '', facts.immune ?? '', ].filter(Boolean).join('; '),
-    otherBest: ordered.length > 1 ? ordered.slice(1).map((p) => ({ series: p.series.name, seriesType: p.series.type, status: p.status, forecast: p.status === 'not_complete' && p.forecast ? toForecast(p.forecast, p.series) : undefined })) : undefined,
+    otherBest: ordered.length > 1 ? ordered.slice(1).map((p) => ({ series: p.series.name, seriesType: p.series.type, status: p.status, forecast: p.status === 'not_complete' && p.forecast ? toForecast(p.forecast, p.series) : undefined,
+      evaluations: p.evals.map((e) => ({ doseIndex: e.dose.i, status: e.status, reason: e.reason, targetDose: e.target !== undefined ? p.targets[e.target]?.td.doseNumber : undefined })) })) : undefined,
   };
   (res as AntigenResult & { _primary?: PatientSeries })._primary = primary;
   c.antigenResults.set(a.name, res);

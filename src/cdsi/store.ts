@@ -79,7 +79,7 @@ export async function importScheduleRelease(db: Queryable, dir: string, opts: { 
   const abs = path.resolve(dir);
   const files = readReleaseFiles(abs);
   const version = opts.version ?? releaseVersion(abs);
-  if (!version) throw new Error(`${abs}: cannot tell the supporting-data version (no VERSION file, no version in the directory name); give it explicitly`);
+  if (!version) throw new Error(`${abs}: cannot tell the supporting-data version (no VERSION file, no version in the directory name); give it explicitly (iis schedule import --version <v> <dir>)`);
   const schedule = scheduleFromFiles(version, files, abs);
   const sha = hashFiles(files);
   const existing = await db.query<{ id: number; sha256: string }>(`SELECT id, sha256 FROM cdsi_schedule_release WHERE version = $1`, [version]);
