@@ -41,15 +41,18 @@ schedule
   .action(async (dir: string, o: { version?: string }) => {
     const { importScheduleRelease } = await import('../cdsi/store.ts');
     const db = await openDatabase(loadConfig());
+    let failed = false;
     try {
       const r = await importScheduleRelease(db.pool, dir, { version: o.version, importedBy: 'iis schedule import' });
       console.log(`${r.created ? 'imported' : 'already stored'}: CDSi schedule ${r.version} (${r.files} files, ${r.antigens} antigens, ${r.vaccineGroups} vaccine groups)`);
     } catch (e) {
       console.error(`iis schedule import: ${(e as Error).message}`);
-      process.exitCode = 1;
+      failed = true;
     } finally {
       await db.close();
     }
+    // explicit: the embedded PostgreSQL's exit hook would otherwise end the process with status 0
+    if (failed) process.exit(1);
   });
 schedule
   .command('list')
