@@ -1,4 +1,4 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { Layout } from './Layout.tsx';
 import { matchPath, navigate, useLocation } from './router.tsx';
 import { allRoutes } from './routes.ts';
@@ -16,6 +16,13 @@ export function App() {
   useEffect(() => {
     if (needsSignIn) navigate(`/sign-in?next=${encodeURIComponent(pathname + location.search)}`, { replace: true });
   }, [needsSignIn, pathname]);
+  // After moving to another page, put keyboard focus on the page (screen readers announce the new heading).
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) { first.current = false; return; }
+    const h1 = document.querySelector('main h1') as HTMLElement | null;
+    if (h1) { h1.tabIndex = -1; h1.focus({ preventScroll: true }); } else document.getElementById('main')?.focus({ preventScroll: true });
+  }, [pathname, loading]);
   useEffect(() => {
     document.title = found ? `${found.route.title} · Immunization Registry` : 'Immunization Registry';
   }, [found?.route.title]);

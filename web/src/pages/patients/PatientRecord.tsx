@@ -32,6 +32,10 @@ function Forecast({ f, birthDate }: { f: { data?: ForecastView; error?: unknown;
   }
   if (f.error || !f.data) return <ErrorLine error={f.error} />;
   const s = f.data.summary;
+  // Groups that do not apply to this patient (travel vaccines, aged out) are listed apart, folded.
+  const quiet = new Set(['not_recommended', 'aged_out']);
+  const main = f.data.groups.filter((g) => !quiet.has(g.status));
+  const other = f.data.groups.filter((g) => quiet.has(g.status));
   return (
     <>
       <div className="summary-line" aria-label="Summary">
@@ -44,7 +48,7 @@ function Forecast({ f, birthDate }: { f: { data?: ForecastView; error?: unknown;
         <caption>Forecast on {fmtDate(f.data.assessmentDate)} (age {ageOn(birthDate, f.data.assessmentDate)}), CDC schedule {f.data.scheduleVersion}</caption>
         <thead><tr><th scope="col">Vaccine group</th><th scope="col">Status</th><th scope="col">What to do</th></tr></thead>
         <tbody>
-          {f.data.groups.map((g) => (
+          {main.map((g) => (
             <tr key={g.vaccineGroup} data-group={g.vaccineGroup}>
               <th scope="row">{g.vaccineGroup}</th>
               <td><Badge status={g.status} text={g.statusText} /></td>
@@ -53,6 +57,12 @@ function Forecast({ f, birthDate }: { f: { data?: ForecastView; error?: unknown;
           ))}
         </tbody>
       </table>
+      {other.length > 0 && (
+        <details className="no-print">
+          <summary>Not recommended for this patient ({other.length}): {other.map((g) => g.vaccineGroup).join(', ')}</summary>
+          <ul>{other.map((g) => <li key={g.vaccineGroup}>{g.vaccineGroup}: {g.status === 'aged_out' ? 'past the age for this vaccine' : 'not routinely recommended (travel, risk or age)'}</li>)}</ul>
+        </details>
+      )}
     </>
   );
 }
@@ -73,7 +83,7 @@ function Doses({ rec, evaluations }: { rec: PatientRecord; evaluations?: Record<
               <td>
                 {d.consolidatedInto ? <Badge status="none" text="Duplicate of another record" /> :
                   ev.length ? ev.map((e, i) => (
-                    <div key={i}><Badge status={e.status === 'valid' ? 'valid' : 'invalid'} text={e.statusText} /> {e.antigen}{e.targetDose ? `, dose ${e.targetDose}` : ''}{e.reasonText ? ` — ${e.reasonText}` : ''}</div>
+                    <div key={i}><Badge status={e.status === 'valid' ? 'valid' : 'invalid'} text={e.statusText} /> {e.antigen}{e.targetDose ? `, ${/^dose/i.test(e.targetDose) ? e.targetDose.toLowerCase() : `dose ${e.targetDose}`}` : ''}{e.reasonText ? ` — ${e.reasonText}` : ''}</div>
                   )) : <span className="muted">Not evaluated</span>}
               </td>
               <td>{d.historical ? 'Historical record' : 'Administered'}{d.organization ? `, ${d.organization}` : ''}{d.channel ? ` (${CHANNEL[d.channel] ?? d.channel})` : ''}</td>
