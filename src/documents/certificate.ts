@@ -54,7 +54,7 @@ export function usDate(iso: string): string {
   return m ? `${m[2]}/${m[3]}/${m[1]}` : iso;
 }
 
-function collect(doc: PDFKit.PDFDocument): Promise<Buffer> {
+export function collect(doc: PDFKit.PDFDocument): Promise<Buffer> {
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   return new Promise((resolve, reject) => {
@@ -63,7 +63,7 @@ function collect(doc: PDFKit.PDFDocument): Promise<Buffer> {
   });
 }
 
-function newDoc(title: string, author: string): PDFKit.PDFDocument {
+export function newDoc(title: string, author: string): PDFKit.PDFDocument {
   // A fixed CreationDate keeps output a function of the data alone.
   return new PDFDocument({ size: 'LETTER', margin: 50, info: { Title: title, Author: author, CreationDate: new Date(0) } });
 }
@@ -77,8 +77,23 @@ function ensureRoom(doc: PDFKit.PDFDocument, h: number) {
 }
 
 export async function renderCertificate(data: CertificateData, verify: { code: string; url: string }): Promise<Buffer> {
-  const doc = newDoc('Certificate of Immunization', data.registryName);
+  return renderCertificates([{ data, verify }]);
+}
+
+/** Several certificates (a whole class) as one PDF, each starting on a new page. */
+export async function renderCertificates(items: { data: CertificateData; verify: { code: string; url: string } }[], registryName = items[0]?.data.registryName ?? ''): Promise<Buffer> {
+  const doc = newDoc(items.length === 1 ? 'Certificate of Immunization' : `Certificates of Immunization (${items.length})`, registryName);
   const done = collect(doc);
+  for (const [i, it] of items.entries()) {
+    if (i > 0) doc.addPage();
+    await drawCertificate(doc, it.data, it.verify);
+  }
+  if (!items.length) doc.font('Helvetica').fontSize(11).text('No students selected.');
+  doc.end();
+  return done;
+}
+
+async function drawCertificate(doc: PDFKit.PDFDocument, data: CertificateData, verify: { code: string; url: string }): Promise<void> {
   const qr = await QRCode.toBuffer(verify.url, { type: 'png', margin: 1, width: 220, errorCorrectionLevel: 'M' });
   const left = doc.page.margins.left;
   const width = doc.page.width - left - doc.page.margins.right;
@@ -140,8 +155,6 @@ export async function renderCertificate(data: CertificateData, verify: { code: s
     `Check this certificate at ${verify.url} or scan the QR code. This report was produced from the registry on ${longDate(data.reportDate)}; it is a dated registry report under 105 CMR 220.400 where that rule applies.`,
     left, doc.y, { width },
   );
-  doc.end();
-  return done;
 }
 
 export interface LetterData {
@@ -156,8 +169,23 @@ export interface LetterData {
 }
 
 export async function renderParentLetter(data: LetterData): Promise<Buffer> {
-  const doc = newDoc('Immunization requirements: what is missing', data.registryName);
+  return renderParentLetters([data]);
+}
+
+/** Letters for several students as one PDF, each starting on a new page. */
+export async function renderParentLetters(letters: LetterData[], registryName = letters[0]?.registryName ?? ''): Promise<Buffer> {
+  const doc = newDoc('Immunization requirements: what is missing', registryName);
   const done = collect(doc);
+  for (const [i, l] of letters.entries()) {
+    if (i > 0) doc.addPage();
+    drawLetter(doc, l);
+  }
+  if (!letters.length) doc.font('Helvetica').fontSize(11).text('No letters: every selected student meets the requirements.');
+  doc.end();
+  return done;
+}
+
+function drawLetter(doc: PDFKit.PDFDocument, data: LetterData): void {
   const left = doc.page.margins.left;
   const width = doc.page.width - left - doc.page.margins.right;
   doc.font('Helvetica').fontSize(10).text(longDate(data.date), { align: 'right' });
@@ -179,6 +207,4 @@ export async function renderParentLetter(data: LetterData): Promise<Buffer> {
   doc.moveDown(0.6).text('A medical or religious exemption must be documented as state law requires. Thank you for helping keep every student safe.', left, doc.y, { width });
   if (data.contact) doc.moveDown(0.4).text(data.contact, { width });
   doc.moveDown(1).text(data.registryName);
-  doc.end();
-  return done;
 }

@@ -1,10 +1,10 @@
 // Issuing a Certificate of Immunization for a registry patient: read the record, evaluate it against
 // the school pack, store the certificate (verification code) and render the PDF.
 import type pg from 'pg';
-import type { DoseInput } from '../schools/evaluate.ts';
+import type { DoseInput, Evaluation, ExemptionInput } from '../schools/evaluate.ts';
 import type { Pack } from '../schools/pack.ts';
 import { evaluateWithCdsi, type CdsiEngine } from '../schools/with-cdsi.ts';
-import { renderCertificate } from './certificate.ts';
+import { renderCertificate, type CertificateData } from './certificate.ts';
 import { certificateFromEvaluation } from './from-evaluation.ts';
 import { issueCertificate } from './store.ts';
 
@@ -42,9 +42,13 @@ export async function issuePatientCertificate(db: Db, o: IssueOptions): Promise<
   );
   const obs = await db.query(`SELECT coalesce(cdsi_code, code) AS code, observed_date FROM observation WHERE patient_id = $1`, [o.patientId]);
   const doses: DoseInput[] = v.rows.map((r) => ({ date: r.administered_date, cvx: r.cvx, historical: r.historical }));
+  // Exemptions on file with the school nurse (school_exemption, migration 0510).
+  const ex = await db.query(`SELECT type, vaccine, signed_date, expires, permanent FROM school_exemption WHERE patient_id = $1 AND removed_at IS NULL`, [o.patientId]);
+  const exemptions: ExemptionInput[] = ex.rows.map((r) => ({ type: r.type, ...(r.vaccine ? { vaccine: r.vaccine } : {}), ...(r.signed_date ? { date: r.signed_date } : {}),
+    ...(r.expires ? { expires: r.expires } : {}), ...(r.permanent ? { permanent: true } : {}) }));
   const evaluation = evaluateWithCdsi({
     pack: o.pack, asOf: o.reportDate, student: { dob: pt.birth_date, sex: pt.sex ?? undefined, grade: o.grade, flags: o.flags },
-    doses, observations: obs.rows.map((r) => ({ code: r.code, date: r.observed_date ?? undefined })), exemptions: [],
+    doses, observations: obs.rows.map((r) => ({ code: r.code, date: r.observed_date ?? undefined })), exemptions,
   }, o.engine);
   const content = certificateFromEvaluation({
     registryName: o.registryName, reportDate: o.reportDate, pack: o.pack, evaluation, doses,
@@ -53,4 +57,17 @@ export async function issuePatientCertificate(db: Db, o: IssueOptions): Promise<
   const code = await issueCertificate(db, content, o.patientId);
   const pdf = await renderCertificate(content, { code, url: `${o.baseUrl.replace(/\/+$/, '')}/verify/${code}` });
   return { code, pdf };
+}
+
+/** A certificate for a student already read and evaluated (a class at a time): stored, not yet rendered. */
+export async function issueStudentCertificate(db: Db, o: {
+  student: { firstName: string; middleName?: string; lastName: string; dob: string; sex?: string; studentId?: string; school?: string; grade: string };
+  patientId: number; doses: DoseInput[]; evaluation: Evaluation; pack: Pack; registryName: string; reportDate: string; baseUrl: string;
+}): Promise<{ data: CertificateData; verify: { code: string; url: string } }> {
+  const data = certificateFromEvaluation({
+    registryName: o.registryName, reportDate: o.reportDate, pack: o.pack, evaluation: o.evaluation,
+    doses: o.doses.filter((d) => d.date <= o.reportDate), student: o.student,
+  });
+  const code = await issueCertificate(db, data, o.patientId);
+  return { data, verify: { code, url: `${o.baseUrl.replace(/\/+$/, '')}/verify/${code}` } };
 }

@@ -13,6 +13,7 @@ import { verifyPageHtml } from '../documents/verify-page.ts';
 import { RequestError, runEvaluateRequest } from './cases.ts';
 import { EvaluationInputError } from './evaluate.ts';
 import { PackError, listPacks } from './pack.ts';
+import { registerSchoolRegistryRoutes } from './school-routes.ts';
 
 /** Returns the user (truthy) when allowed, after sending 401/403 itself otherwise. */
 export type SchoolsAuthorize = (req: FastifyRequest, reply: FastifyReply, action: 'certificate') => Promise<unknown>;
@@ -28,6 +29,8 @@ export async function registerSchoolRoutes(
   opts: { authorize?: SchoolsAuthorize } = {},
 ): Promise<void> {
   const authorize = opts.authorize ?? denyAll;
+  // Roster, compliance, students, exemptions, certificates, letters, survey, outbreak (behind the access guard).
+  await registerSchoolRegistryRoutes(app, ctx);
   app.get<{ Params: { id: string }; Querystring: { pack?: string; grade?: string; date?: string; studentId?: string; school?: string } }>(
     '/api/v1/schools/patients/:id/certificate.pdf', async (req, reply) => {
       if (!(await authorize(req, reply, 'certificate'))) return reply;

@@ -4,7 +4,7 @@ import { toCsv } from './csv.ts';
 import { addDays } from './dates.ts';
 import type { OutbreakExclusion } from './pack.ts';
 
-export interface SurveyEntry { studentId: string; name?: string; grade: string; evaluation: Evaluation }
+export interface SurveyEntry { studentId: string; name?: string; grade: string; evaluation: Evaluation; patientId?: number; schoolOrgId?: number }
 
 export interface SurveyRow {
   grade: string;
@@ -76,6 +76,8 @@ export const DISEASE_VACCINES: Record<string, string[]> = {
 
 export interface OutbreakListEntry {
   studentId: string; name?: string; grade: string; vaccine: string; status: string; reason: string;
+  /** Carried from the entry when it has them (registry lists). */
+  patientId?: number; schoolOrgId?: number;
   /** With an exposure date and a pack exclusion rule for the disease: the days the student may be excluded. */
   excludeFrom?: string; excludeThrough?: string;
 }
@@ -97,7 +99,8 @@ export function outbreakList(
     const notImmune = vs.find((v: VaccineEvaluation) => v.status !== 'compliant');
     if (!notImmune) continue;
     const reason = notImmune.status === 'exempt' ? `exempt: ${notImmune.exemption?.label ?? ''}` : notImmune.status === 'in process' ? `in process: ${notImmune.missing.join('; ')}` : `not compliant: ${notImmune.missing.join('; ')}`;
-    out.push({ studentId: e.studentId, name: e.name, grade: e.grade, vaccine: notImmune.vaccine, status: notImmune.status, reason, ...window });
+    const ids = e.patientId !== undefined ? { patientId: e.patientId, schoolOrgId: e.schoolOrgId } : {};
+    out.push({ studentId: e.studentId, name: e.name, grade: e.grade, vaccine: notImmune.vaccine, status: notImmune.status, reason, ...window, ...ids });
   }
   return out.sort((a, b) => a.grade.localeCompare(b.grade) || (a.name ?? '').localeCompare(b.name ?? '') || a.studentId.localeCompare(b.studentId));
 }
