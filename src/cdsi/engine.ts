@@ -57,6 +57,8 @@ interface Ctx {
   /** per antigen, once evaluated: best-series evaluation status by input dose index (for live virus conflicts) */
   antigenDoseStatus: Map<string, Map<number, EvaluationStatus>>;
   antigenResults: Map<string, AntigenResult>;
+  /** best patient series per antigen, the primary one first */
+  bestByAntigen: Map<string, PatientSeries[]>;
   inProgress: Set<string>;
 }
 
@@ -75,7 +77,8 @@ function ageRow(td: TargetDose, on: DayNum): AgeRow | undefined {
 const fmt = formatDate;
 
 // ---- 6.2 / 7.1 conditional skip -------------------------------------------------------------------------------
-interface SkipState { ps: PatientSeries; doses: Dose[]; upTo: number; completeGroups: Set<string> }
+/** completeGroups: series group -> date the group's first complete series was completed (its last satisfying dose) */
+interface SkipState { ps: PatientSeries; doses: Dose[]; upTo: number; completeGroups: Map<string, DayNum>; forecast: boolean }
 function skipReason(c: Ctx, skips: ConditionalSkip[], context: 'Evaluation' | 'Forecast', ref: DayNum, st: SkipState): string | undefined {
   for (const sk of skips) {
     if (sk.context !== 'Both' && sk.context !== context) continue;
@@ -100,7 +103,8 @@ function conditionMet(c: Ctx, cd: ConditionalSkip['sets'][number]['conditions'][
       const prev = st.upTo > 0 ? st.doses[st.upTo - 1] : undefined;
       return prev !== undefined && cd.interval !== undefined && ref >= addOffset(prev.date, cd.interval);
     }
-    case 'completed series': return cd.seriesGroups.some((g) => st.completeGroups.has(g));
+    // complete as of the reference date: when evaluating a dose, only a series completed by earlier doses counts
+    case 'completed series': return cd.seriesGroups.some((g) => { const on = st.completeGroups.get(g); return on !== undefined && (st.forecast ? on <= ref : on < ref); });
     default: {
       if (!cd.type.startsWith('vaccine count')) return false;
       const byAge = cd.type.includes('age'), byDate = cd.type.includes('date');
@@ -169,11 +173,11 @@ function liveVirusConflict(c: Ctx, d: Dose, ps: PatientSeries, antigen: string, 
 }
 
 // ---- chapter 6: evaluate one patient series ---------------------------------------------------------------------
-function evaluateSeries(c: Ctx, s: Series, antigen: string, doses: Dose[], completeGroups: Set<string>): PatientSeries {
+function evaluateSeries(c: Ctx, s: Series, antigen: string, doses: Dose[], completeGroups: Map<string, DayNum>): PatientSeries {
   const ps: PatientSeries = { series: s, targets: s.doses.map((td) => ({ td, status: 'not_satisfied' as TargetStatus })), evals: [], status: 'not_complete', satisfied: 0, allValid: true, notes: [] };
   const targets = ps.targets;
   let t = 0;
-  const st: SkipState = { ps, doses, upTo: 0, completeGroups };
+  const st: SkipState = { ps, doses, upTo: 0, completeGroups, forecast: false };
   for (let k = 0; k < doses.length; k++) {
     const d = doses[k]!;
     st.upTo = k;
@@ -239,9 +243,9 @@ function evaluateSeries(c: Ctx, s: Series, antigen: string, doses: Dose[], compl
 
 // ---- chapter 7: forecast one patient series ---------------------------------------------------------------------
 interface AntigenFacts { immune?: string; contraindication?: string; vaccineCi: Map<string, string> }
-function forecastSeries(c: Ctx, ps: PatientSeries, doses: Dose[], facts: AntigenFacts, completeGroups: Set<string>): void {
+function forecastSeries(c: Ctx, ps: PatientSeries, doses: Dose[], facts: AntigenFacts, completeGroups: Map<string, DayNum>): void {
   const s = ps.series, targets = ps.targets;
-  const st: SkipState = { ps, doses, upTo: doses.length, completeGroups };
+  const st: SkipState = { ps, doses, upTo: doses.length, completeGroups, forecast: true };
   let t = targets.findIndex((x) => x.status === 'not_satisfied');
   if (t < 0) t = targets.length;
   if (facts.immune) { ps.status = 'immune'; ps.notes.push(`immune: ${facts.immune}`); return; }
@@ -348,7 +352,9 @@ function selectBest(c: Ctx, runs: PatientSeries[]): { best: PatientSeries[]; rea
     const allCi = list.every((r) => r.status === 'contraindicated');
     const candidate = (r: PatientSeries) => r.status !== 'contraindicated' || allCi;
     // priority is compared among the series the patient can still follow (an aged-out series does not block a lower priority)
-    const viable = list.filter((r) => r.status !== 'aged_out');
+    // and, when some risk series already has valid doses, among those (the patient is on that path)
+    let viable = list.filter((r) => r.status !== 'aged_out');
+    if (viable.some((r) => r.satisfied > 0 && r.series.type.toLowerCase() === 'risk')) viable = viable.filter((r) => r.satisfied > 0 || r.series.type.toLowerCase() !== 'risk');
     const bestPri = Math.min(...(viable.length ? viable : list).map((r) => PRIORITY(r.series.priority)));
     const noneValid = list.every((r) => r.satisfied === 0);
     const hasDefault = list.some((r) => r.series.isDefault);
@@ -362,7 +368,7 @@ function selectBest(c: Ctx, runs: PatientSeries[]): { best: PatientSeries[]; rea
       return r.status === 'complete';
     });
     const complete = scorable.filter((r) => r.status === 'complete');
-    const inProcess = scorable.filter((r) => r.status === 'not_complete' && r.satisfied > 0);
+    const inProcess = scorable.filter((r) => r.status !== 'complete' && r.satisfied > 0);
     const def = list.filter((r) => r.series.isDefault);
     let chosen: PatientSeries | undefined, why = '';
     if (scorable.length === 0) { if (def.length === 1) { chosen = def[0]; why = 'no scorable series: default series'; } }
@@ -471,12 +477,17 @@ function evaluateAntigen(c: Ctx, a: Antigen, group: string): AntigenResult {
   }
   // series groups are processed in order so that "completed series" skip conditions can see earlier groups
   relevant.sort((x, y) => Number(x.group) - Number(y.group));
-  const completeGroups = new Set<string>();
+  const completeGroups = new Map<string, DayNum>();
   const runs: PatientSeries[] = [];
   for (const s of relevant) {
     const ps = evaluateSeries(c, s, a.name, doses, completeGroups);
     forecastSeries(c, ps, doses, facts, completeGroups);
-    if (ps.status === 'complete') completeGroups.add(s.group);
+    if (ps.status === 'complete') {
+      let on = EVER;
+      for (const t of ps.targets) if (t.status === 'satisfied' && t.dose!.date > on) on = t.dose!.date;
+      const prev = completeGroups.get(s.group);
+      if (prev === undefined || on < prev) completeGroups.set(s.group, on);
+    }
     runs.push(ps);
   }
   const { best, reason } = selectBest(c, runs);
@@ -505,7 +516,7 @@ function evaluateAntigen(c: Ctx, a: Antigen, group: string): AntigenResult {
     otherBest: ordered.length > 1 ? ordered.slice(1).map((p) => ({ series: p.series.name, seriesType: p.series.type, status: p.status, forecast: p.status === 'not_complete' && p.forecast ? toForecast(p.forecast, p.series) : undefined,
       evaluations: p.evals.map((e) => ({ doseIndex: e.dose.i, status: e.status, reason: e.reason, targetDose: e.target !== undefined ? p.targets[e.target]?.td.doseNumber : undefined })) })) : undefined,
   };
-  (res as AntigenResult & { _primary?: PatientSeries })._primary = primary;
+  c.bestByAntigen.set(a.name, ordered);
   c.antigenResults.set(a.name, res);
   c.inProgress.delete(a.name);
   return res;
@@ -515,15 +526,23 @@ function evaluateAntigen(c: Ctx, a: Antigen, group: string): AntigenResult {
 const RANK: Record<EvaluationStatus, number> = { valid: 0, extraneous: 1, sub_standard: 2, not_valid: 3 };
 function groupResult(c: Ctx, name: string, res: AntigenResult[]): VaccineGroupResult {
   const vg = c.schedule.vaccineGroups.get(name);
-  const byDose = new Map<number, { status: EvaluationStatus; reason?: string; reasons?: string[]; seriesType?: string; explanation?: string }>();
-  for (const r of res) for (const e of r.evaluations) {
-    const cur = byDose.get(e.doseIndex);
-    if (!cur || RANK[e.status] > RANK[cur.status]) byDose.set(e.doseIndex, { status: e.status, reason: e.reason, reasons: e.reasons, seriesType: r.seriesType?.toLowerCase(), explanation: `${r.antigen}: ${e.explanation}` });
+  // chapter 9 blends best series of one series type only: the risk series when any antigen of the group has one
+  const hasRisk = res.some((r) => (c.bestByAntigen.get(r.antigen) ?? []).some((p) => p.series.type.toLowerCase() === 'risk'));
+  const chosen: { r: AntigenResult; p?: PatientSeries }[] = [];
+  for (const r of res) {
+    const best = c.bestByAntigen.get(r.antigen) ?? [];
+    const p = hasRisk ? best.find((x) => x.series.type.toLowerCase() === 'risk') : best[0];
+    if (p || !hasRisk) chosen.push({ r, p });
   }
-  const statuses = res.map((r) => r.status);
+  const byDose = new Map<number, { status: EvaluationStatus; reason?: string; reasons?: string[]; seriesType?: string; explanation?: string }>();
+  for (const { r, p } of chosen) for (const e of p?.evals ?? []) {
+    const cur = byDose.get(e.dose.i);
+    if (!cur || RANK[e.status] > RANK[cur.status]) byDose.set(e.dose.i, { status: e.status, reason: e.reason, reasons: e.reasons ?? (e.reason ? [e.reason] : undefined), seriesType: p!.series.type.toLowerCase(), explanation: `${r.antigen}: ${e.explanation}` });
+  }
+  const statuses = chosen.map(({ r, p }) => p?.status ?? r.status);
   let status: SeriesStatus;
-  if (!res.length) status = 'not_recommended';
-  else if (res.length === 1) status = statuses[0]!;
+  if (!chosen.length) status = 'not_recommended';
+  else if (chosen.length === 1) status = statuses[0]!;
   else if (statuses.includes('contraindicated')) status = 'contraindicated';
   else if (statuses.includes('aged_out')) status = 'aged_out';
   else if (statuses.includes('not_recommended')) status = 'not_recommended';
@@ -532,7 +551,7 @@ function groupResult(c: Ctx, name: string, res: AntigenResult[]): VaccineGroupRe
   else status = 'complete';
   let forecast: Forecast | undefined;
   if (status === 'not_complete') {
-    const parts = res.map((r) => ({ r, p: (r as AntigenResult & { _primary?: PatientSeries })._primary })).filter((x) => x.p?.status === 'not_complete' && x.p.forecast);
+    const parts = chosen.filter((x) => x.p?.status === 'not_complete' && x.p.forecast);
     if (parts.length) {
       const fs = parts.map((x) => x.p!.forecast!);
       let earliest: DayNum;
@@ -555,7 +574,7 @@ function groupResult(c: Ctx, name: string, res: AntigenResult[]): VaccineGroupRe
     }
   }
   return { vaccineGroup: name, status, antigens: res.map((r) => r.antigen), doses: [...byDose.entries()].sort((a, b) => a[0] - b[0]).map(([doseIndex, v]) => ({ doseIndex, ...v })),
-    forecast, explanation: res.map((r) => `${r.antigen}: ${r.status}; ${r.selectionReason}${r.explanation ? `; ${r.explanation}` : ''}`).join(' | ') };
+    forecast, explanation: `${hasRisk ? 'risk series forecast; ' : ''}` + res.map((r) => `${r.antigen}: ${r.status}; ${r.selectionReason}${r.explanation ? `; ${r.explanation}` : ''}`).join(' | ') };
 }
 
 /** Evaluate every dose and forecast every vaccine group (or only `onlyGroups`) as of input.assessmentDate. */
@@ -569,7 +588,7 @@ export function evaluateAndForecast(input: EngineInput, schedule: Schedule, only
   }
   const all: Dose[] = input.doses.map((d, i) => ({ i, id: d.id, date: parseDate(d.date), cvx: normCvx(d.cvx), mvx: d.mvx ?? undefined, condition: d.condition ?? undefined }))
     .filter((d) => d.date <= asOf).sort((a, b) => a.date - b.date || a.i - b.i);
-  const c: Ctx = { dob, asOf, gender: input.patient.gender ?? '', obs, schedule, all, ageCache: new Map(), antigenDoseStatus: new Map(), antigenResults: new Map(), inProgress: new Set() };
+  const c: Ctx = { dob, asOf, gender: input.patient.gender ?? '', obs, schedule, all, ageCache: new Map(), antigenDoseStatus: new Map(), antigenResults: new Map(), bestByAntigen: new Map(), inProgress: new Set() };
   const antigens: AntigenResult[] = [];
   const groups: VaccineGroupResult[] = [];
   for (const g of schedule.vaccineGroups.values()) {
@@ -579,7 +598,6 @@ export function evaluateAndForecast(input: EngineInput, schedule: Schedule, only
     antigens.push(...res);
     groups.push(groupResult(c, g.name, res));
   }
-  for (const a of antigens) delete (a as AntigenResult & { _primary?: PatientSeries })._primary;
   return { scheduleVersion: schedule.version, assessmentDate: input.assessmentDate, antigens, vaccineGroups: groups };
 }
 

@@ -54,6 +54,17 @@ test('bad JSON input gets problem JSON naming the field; an unknown pinned versi
   assert.match(pinned.json().detail, /1\.0 is not stored/);
 });
 
+test('GET /api/v1/forecast/schedules names the release in use; an unparsable body gets problem JSON', async () => {
+  const r = await app.inject({ method: 'GET', url: '/api/v1/forecast/schedules', headers: { cookie: user.cookie } });
+  assert.equal(r.statusCode, 200, r.body);
+  assert.equal(r.json().current, '4.64');
+  assert.deepEqual(r.json().releases.map((x: { version: string }) => x.version), ['4.64']);
+  const bad = await app.inject({ method: 'POST', url: '/api/v1/forecast', headers: { ...H, 'content-type': 'application/json' }, payload: '{"patient":' });
+  assert.equal(bad.statusCode, 400);
+  assert.match(String(bad.headers['content-type']), /problem\+json/);
+  assert.equal(bad.json().status, 400);
+});
+
 test('POST /api/v1/forecast/dose-check warns about a dose too soon', async () => {
   const r = await app.inject({ method: 'POST', url: '/api/v1/forecast/dose-check', headers: H, payload: { ...infant, proposed: { cvx: '08', date: '2025-01-10' } } });
   assert.equal(r.statusCode, 200, r.body);
@@ -119,7 +130,7 @@ test('FHIR $immds-forecast: Parameters in, evaluations and one recommendation pe
 test('FHIR $immds-forecast: bad input gets an OperationOutcome with a clear diagnostics text', async () => {
   const post = (payload: string) => app.inject({ method: 'POST', url: '/fhir/$immds-forecast', headers: { ...H, 'content-type': 'application/fhir+json' }, payload });
   const cases: [string, RegExp][] = [
-    ['{not json', /./],
+    ['{not json', /the request body is not valid JSON/],
     [JSON.stringify({ resourceType: 'Patient' }), /must be a FHIR Parameters resource/],
     [JSON.stringify({ resourceType: 'Parameters', parameter: [] }), /exactly one assessmentDate/],
     [JSON.stringify({ resourceType: 'Parameters', parameter: [{ name: 'assessmentDate', valueDate: '2025-06-01' }] }), /exactly one patient parameter/],

@@ -10,7 +10,7 @@ import { parseDate } from './dates.ts';
 import { checkProposedDose } from './dose-check.ts';
 import { evaluateAndForecast, type EngineInput } from './index.ts';
 import { FhirInputError, operationOutcome, parseImmdsParameters, toImmdsParameters } from './fhir.ts';
-import { currentSchedule, NoScheduleError } from './store.ts';
+import { currentSchedule, listScheduleReleases, NoScheduleError } from './store.ts';
 
 const date = z.string().refine((s) => { try { parseDate(s); return /^\d{4}-\d{2}-\d{2}$/.test(s); } catch { return false; } }, 'must be a date YYYY-MM-DD');
 const cvx = z.string().trim().regex(/^\d{1,3}$/, 'must be a CVX code (1-3 digits)');
@@ -48,28 +48,43 @@ export async function registerForecastRoutes(app: FastifyInstance, ctx: { pool: 
     throw e;
   };
 
-  app.post('/api/v1/forecast', { preHandler: requireAuth() }, async (req, reply) => {
-    const b = history.safeParse(req.body);
-    if (!b.success) return sendProblem(reply, 400, 'Invalid forecast request', problems(b.error));
-    if (b.data.patient.birthDate > (b.data.assessmentDate ?? today())) return sendProblem(reply, 400, 'Invalid forecast request', 'assessmentDate is before patient.birthDate');
-    let s;
-    try { s = await schedule(b.data.scheduleVersion); } catch (e) { return noSchedule(reply, e); }
-    return evaluateAndForecast(engineInput(b.data), s);
-  });
+  // JSON routes in their own scope so that unparsable bodies also get problem JSON
+  await app.register(async (api) => {
+    api.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
+      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
+      return sendProblem(reply, status, status === 500 ? 'Internal error' : 'Invalid request', status === 500 ? undefined : err.message);
+    });
 
-  app.post('/api/v1/forecast/dose-check', { preHandler: requireAuth() }, async (req, reply) => {
-    const b = doseCheckBody.safeParse(req.body);
-    if (!b.success) return sendProblem(reply, 400, 'Invalid dose check', problems(b.error));
-    if (b.data.proposed.date < b.data.patient.birthDate) return sendProblem(reply, 400, 'Invalid dose check', 'proposed.date is before patient.birthDate');
-    let s;
-    try { s = await schedule(b.data.scheduleVersion); } catch (e) { return noSchedule(reply, e); }
-    return checkProposedDose(engineInput(b.data), b.data.proposed, s);
+    api.get('/api/v1/forecast/schedules', { preHandler: requireAuth() }, async (_req, reply) => {
+      let current;
+      try { current = await schedule(); } catch (e) { return noSchedule(reply, e); }
+      const releases = await listScheduleReleases(ctx.pool);
+      return { current: current.version, releases: releases.map(({ sha256: _s, ...r }) => r) };
+    });
+
+    api.post('/api/v1/forecast', { preHandler: requireAuth() }, async (req, reply) => {
+      const b = history.safeParse(req.body);
+      if (!b.success) return sendProblem(reply, 400, 'Invalid forecast request', problems(b.error));
+      if (b.data.patient.birthDate > (b.data.assessmentDate ?? today())) return sendProblem(reply, 400, 'Invalid forecast request', 'assessmentDate is before patient.birthDate');
+      let s;
+      try { s = await schedule(b.data.scheduleVersion); } catch (e) { return noSchedule(reply, e); }
+      return evaluateAndForecast(engineInput(b.data), s);
+    });
+
+    api.post('/api/v1/forecast/dose-check', { preHandler: requireAuth() }, async (req, reply) => {
+      const b = doseCheckBody.safeParse(req.body);
+      if (!b.success) return sendProblem(reply, 400, 'Invalid dose check', problems(b.error));
+      if (b.data.proposed.date < b.data.patient.birthDate) return sendProblem(reply, 400, 'Invalid dose check', 'proposed.date is before patient.birthDate');
+      let s;
+      try { s = await schedule(b.data.scheduleVersion); } catch (e) { return noSchedule(reply, e); }
+      return checkProposedDose(engineInput(b.data), b.data.proposed, s);
+    });
   });
 
   // FHIR: its own scope for the FHIR media type and for answering every error as an OperationOutcome.
   await app.register(async (fhir) => {
     fhir.addContentTypeParser(['application/fhir+json', 'application/json+fhir'], { parseAs: 'string' }, (_req, body, done) => {
-      try { done(null, JSON.parse(body as string)); } catch (e) { (e as { statusCode?: number }).statusCode = 400; done(e as Error, undefined); }
+      try { done(null, JSON.parse(body as string)); } catch (e) { done(Object.assign(new Error(`the request body is not valid JSON: ${(e as Error).message}`), { statusCode: 400 }), undefined); }
     });
     fhir.setErrorHandler((err: { statusCode?: number; message: string }, _req, reply) => {
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
