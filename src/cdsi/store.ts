@@ -122,6 +122,14 @@ export async function listScheduleReleases(db: Queryable): Promise<ScheduleRelea
     .sort((a, b) => compareVersions(b.version, a.version) || b.importedAt.localeCompare(a.importedAt));
 }
 
+/** Versions and hashes only: called on every forecast, so the XML (megabytes of jsonb) is not touched. */
+async function releaseHeads(db: Queryable): Promise<{ id: number; version: string; importedAt: string; sha256: string }[]> {
+  const { rows } = await db.query(`SELECT id, version, imported_at, sha256 FROM cdsi_schedule_release`);
+  return rows
+    .map((r) => ({ id: Number(r.id), version: r.version as string, importedAt: new Date(r.imported_at).toISOString(), sha256: r.sha256 as string }))
+    .sort((a, b) => compareVersions(b.version, a.version) || b.importedAt.localeCompare(a.importedAt));
+}
+
 // Parsed schedules, per release content (version + hash): parsing takes a while and the result is immutable.
 const parsed = new Map<string, Promise<Schedule>>();
 
@@ -137,10 +145,10 @@ export class NoScheduleError extends Error {}
  * `version`. On an empty table, config.cdsiDir is imported first when it exists, so a fresh install works.
  */
 export async function currentSchedule(db: Queryable, config: Pick<Config, 'cdsiDir'>, opts: { version?: string } = {}): Promise<Schedule> {
-  let releases = await listScheduleReleases(db);
+  let releases = await releaseHeads(db);
   if (!releases.length && config.cdsiDir && fs.existsSync(config.cdsiDir)) {
     await importScheduleRelease(db, config.cdsiDir, { importedBy: 'auto-import at start' });
-    releases = await listScheduleReleases(db);
+    releases = await releaseHeads(db);
   }
   if (!releases.length) throw new NoScheduleError(`no CDSi schedule release is stored and ${config.cdsiDir || 'IIS_CDSI_DIR'} does not exist: run \`iis schedule import <dir>\``);
   const pick = opts.version ? releases.find((r) => r.version === opts.version) : releases[0];
