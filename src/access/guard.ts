@@ -35,9 +35,13 @@ export interface AccessRuntime {
   absoluteLifetimeMs: number;
   /** Mark the cookie Secure (IIS_COOKIE_SECURE=1, or automatically when the request came over https). */
   secureCookie: boolean;
+  /** Every route registered after installAccess, with the policy the default guard enforces (for the matrix test). */
+  routes: GuardedRoute[];
 }
 
-export function accessSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Omit<AccessRuntime, 'pool' | 'now'> {
+export interface GuardedRoute { method: string; url: string; access: RouteAccess; reason?: string }
+
+export function accessSettingsFromEnv(env: NodeJS.ProcessEnv = process.env): Omit<AccessRuntime, 'pool' | 'now' | 'routes'> {
   const num = (name: string, fallback: number) => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
@@ -88,11 +92,12 @@ export function routeAccess(route: { url: string; config?: unknown }): { access:
 
 /** Make the access layer available to requireAuth on this app and guard every route registered from now on. */
 export function installAccess(app: FastifyInstance, rt: Partial<AccessRuntime> & { pool: pg.Pool }): AccessRuntime {
-  const runtime: AccessRuntime = { ...accessSettingsFromEnv(), now: () => new Date(), ...rt };
+  const runtime: AccessRuntime = { ...accessSettingsFromEnv(), now: () => new Date(), ...rt, routes: [] };
   if (!app.hasDecorator('iisAccess')) app.decorate('iisAccess', runtime);
   else app.iisAccess = runtime;
   app.addHook('onRoute', (route) => {
-    const { access } = routeAccess(route);
+    const { access, reason } = routeAccess(route);
+    for (const method of [route.method].flat()) runtime.routes.push({ method, url: route.url, access, reason });
     const guard = async (req: FastifyRequest, reply: FastifyReply) => {
       const s = await resolveSession(req);
       // Every state-changing request that carries a valid session cookie must prove it comes from our pages.
