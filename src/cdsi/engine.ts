@@ -59,6 +59,7 @@ interface Ctx {
   antigenResults: Map<string, AntigenResult>;
   /** best patient series per antigen, the primary one first */
   bestByAntigen: Map<string, PatientSeries[]>;
+  prioritizedByAntigen: Map<string, PatientSeries[]>;
   inProgress: Set<string>;
 }
 
@@ -267,7 +268,8 @@ function forecastSeries(c: Ctx, ps: PatientSeries, doses: Dose[], facts: Antigen
     const td = targets[t]!.td;
     // 7.3 contraindications: antigen-level, or every preferable vaccine of the next dose contraindicated
     if (facts.contraindication) { ps.status = 'contraindicated'; ps.notes.push(facts.contraindication); return; }
-    if (td.preferable.length && facts.vaccineCi.size && td.preferable.every((v) => facts.vaccineCi.has(v.cvx))) {
+    // Table 7-7: contraindicated when every preferable vaccine of the series (any of its target doses) is contraindicated
+    if (facts.vaccineCi.size && s.doses.every((x) => x.preferable.every((v) => facts.vaccineCi.has(v.cvx)))) {
       ps.status = 'contraindicated'; ps.notes.push(`every preferable vaccine contraindicated (${[...new Set(td.preferable.map((v) => facts.vaccineCi.get(v.cvx)))].join(', ')})`); return;
     }
     if (td.season && c.asOf > td.season.end) { ps.status = 'not_recommended'; ps.notes.push(`past the seasonal recommendation end date ${fmt(td.season.end)}`); return; }
@@ -343,7 +345,7 @@ function indicationApplies(c: Ctx, s: Series): string | undefined {
 
 // ---- chapter 8: best patient series ------------------------------------------------------------------------------
 const PRIORITY = (p: string) => p.toUpperCase().charCodeAt(0) || 65;
-function selectBest(c: Ctx, runs: PatientSeries[]): { best: PatientSeries[]; reason: string } {
+function selectBest(c: Ctx, runs: PatientSeries[]): { best: PatientSeries[]; prioritized: PatientSeries[]; reason: string } {
   const groups = new Map<string, PatientSeries[]>();
   for (const r of runs) (groups.get(r.series.group) ?? groups.set(r.series.group, []).get(r.series.group)!).push(r);
   const prioritized: PatientSeries[] = [];
@@ -422,7 +424,7 @@ function selectBest(c: Ctx, runs: PatientSeries[]): { best: PatientSeries[]; rea
     if (ty === 'risk') return true;
     return !eq.some((o) => o.series.type.toLowerCase() === 'risk');
   });
-  return { best, reason: reasons.join('; ') };
+  return { best, prioritized, reason: reasons.join('; ') };
 }
 
 // ---- chapters 4-8 for one antigen -------------------------------------------------------------------------------
@@ -490,7 +492,8 @@ function evaluateAntigen(c: Ctx, a: Antigen, group: string): AntigenResult {
     }
     runs.push(ps);
   }
-  const { best, reason } = selectBest(c, runs);
+  const { best, prioritized, reason } = selectBest(c, runs);
+  c.prioritizedByAntigen.set(a.name, prioritized);
   // one primary best series for the antigen: an actionable one first (not complete, earliest due), risk before standard
   // a series the patient is too young to start and has no valid dose in (e.g. the 50+ pneumococcal series for a child) comes last
   const notYet = (p: PatientSeries) => p.satisfied === 0 && !!p.series.minAgeToStart && c.asOf < ageDate(c, p.series.minAgeToStart, EVER);
@@ -535,9 +538,24 @@ function groupResult(c: Ctx, name: string, res: AntigenResult[]): VaccineGroupRe
     if (p || !hasRisk) chosen.push({ r, p });
   }
   const byDose = new Map<number, { status: EvaluationStatus; reason?: string; reasons?: string[]; seriesType?: string; explanation?: string }>();
-  for (const { r, p } of chosen) for (const e of p?.evals ?? []) {
-    const cur = byDose.get(e.dose.i);
-    if (!cur || RANK[e.status] > RANK[cur.status]) byDose.set(e.dose.i, { status: e.status, reason: e.reason, reasons: e.reasons ?? (e.reason ? [e.reason] : undefined), seriesType: p!.series.type.toLowerCase(), explanation: `${r.antigen}: ${e.explanation}` });
+  // with a risk series, a dose not valid there but valid in the antigen's standard prioritized series keeps its standard
+  // evaluation: the history is read as one path (routine doses first, then the risk doses)
+  let mergedValid = 0;
+  for (const { r, p } of chosen) {
+    const std = hasRisk ? (c.prioritizedByAntigen.get(r.antigen) ?? []).find((x) => x.series.type.toLowerCase() === 'standard') : undefined;
+    const stdEval = new Map<number, Eval>();
+    for (const e of std?.evals ?? []) stdEval.set(e.dose.i, e);
+    const seen = new Set<number>();
+    for (const e of p?.evals ?? []) {
+      seen.add(e.dose.i);
+      const se = stdEval.get(e.dose.i);
+      let use = e, from = p!;
+      if (se && se.status === 'valid' && e.status !== 'valid') { use = se; from = std!; }
+      if (use.status === 'valid') mergedValid++;
+      const cur = byDose.get(e.dose.i);
+      if (!cur || RANK[use.status] > RANK[cur.status]) byDose.set(e.dose.i, { status: use.status, reason: use.reason, reasons: use.reasons ?? (use.reason ? [use.reason] : undefined), seriesType: from.series.type.toLowerCase(), explanation: `${r.antigen}: ${use.explanation}` });
+    }
+    for (const se of std?.evals ?? []) if (!seen.has(se.dose.i) && !byDose.has(se.dose.i)) byDose.set(se.dose.i, { status: se.status, reason: se.reason, reasons: se.reasons, seriesType: 'standard', explanation: `${r.antigen}: ${se.explanation}` });
   }
   const statuses = chosen.map(({ r, p }) => p?.status ?? r.status);
   let status: SeriesStatus;
@@ -566,7 +584,8 @@ function groupResult(c: Ctx, name: string, res: AntigenResult[]): VaccineGroupRe
       const pastDue = pds.length ? Math.max(Math.min(...pds), earliest) : undefined;
       const lates = fs.filter((f) => f.latest !== undefined).map((f) => f.latest!);
       const nums = fs.map((f) => f.doseNumber);
-      const doseNumber = vg?.administerFullVaccineGroup ? Math.min(...nums) : Math.max(...nums);
+      let doseNumber = vg?.administerFullVaccineGroup ? Math.min(...nums) : Math.max(...nums);
+      if (hasRisk && chosen.length === 1 && mergedValid + 1 > doseNumber) doseNumber = mergedValid + 1;
       const types = [...new Set(fs.flatMap((f) => f.types))], cvx = [...new Set(fs.flatMap((f) => f.cvx))];
       forecast = { doseNumber, earliestDate: fmt(earliest), recommendedDate: fmt(rec), pastDueDate: pastDue !== undefined ? fmt(pastDue) : undefined,
         latestDate: lates.length ? fmt(Math.min(...lates)) : undefined, vaccineTypes: types, cvx, seriesType: parts[0]!.p!.series.type,
@@ -588,7 +607,7 @@ export function evaluateAndForecast(input: EngineInput, schedule: Schedule, only
   }
   const all: Dose[] = input.doses.map((d, i) => ({ i, id: d.id, date: parseDate(d.date), cvx: normCvx(d.cvx), mvx: d.mvx ?? undefined, condition: d.condition ?? undefined }))
     .filter((d) => d.date <= asOf).sort((a, b) => a.date - b.date || a.i - b.i);
-  const c: Ctx = { dob, asOf, gender: input.patient.gender ?? '', obs, schedule, all, ageCache: new Map(), antigenDoseStatus: new Map(), antigenResults: new Map(), bestByAntigen: new Map(), inProgress: new Set() };
+  const c: Ctx = { dob, asOf, gender: input.patient.gender ?? '', obs, schedule, all, ageCache: new Map(), antigenDoseStatus: new Map(), antigenResults: new Map(), bestByAntigen: new Map(), prioritizedByAntigen: new Map(), inProgress: new Set() };
   const antigens: AntigenResult[] = [];
   const groups: VaccineGroupResult[] = [];
   for (const g of schedule.vaccineGroups.values()) {
