@@ -103,7 +103,8 @@ export async function registerAccessRoutes(app: FastifyInstance, ctx: AccessCont
       }
       const detail = out.reason === 'totp_required' ? 'enter the 6-digit code of your authenticator app'
         : out.reason === 'totp_invalid' ? 'the authenticator code is wrong or was already used' : 'wrong user name or password';
-      return reply.code(401).type('application/problem+json').send({ ...problem(401, 'Unauthorized', detail), code: out.reason });
+      return reply.code(401).type('application/problem+json')
+        .send({ ...problem(401, 'Unauthorized', detail), code: out.reason, ...(out.reason === 'totp_required' ? { totpRequired: true } : {}) });
     }
     const u = await getUserSummary(pool, out.userId);
     await audit(pool, { kind: 'user', userId: out.userId, username: u.username, organizationId: u.organizationId, roles: u.roles }, 'login', { remoteAddr: req.ip });
