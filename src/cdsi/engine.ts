@@ -338,8 +338,9 @@ function genderOk(c: Ctx, req: string[]): boolean {
   const g = c.gender.toLowerCase();
   return req.some((r) => { const x = r.toLowerCase(); return x.startsWith('unknown') ? !g || g === 'u' : !!g && x[0] === g[0]; });
 }
-function indicationApplies(c: Ctx, s: Series): string | undefined {
-  for (const i of s.indications) if (c.obs.has(i.code) && c.asOf >= ageDate(c, i.beginAge, EVER) && c.asOf < ageDate(c, i.endAge, NEVER)) return i.code;
+/** Table 5-4; `future` also accepts an indication whose begin age is still ahead (the series is forecast from then). */
+function indicationApplies(c: Ctx, s: Series, future = false): string | undefined {
+  for (const i of s.indications) if (c.obs.has(i.code) && (future || c.asOf >= ageDate(c, i.beginAge, EVER)) && c.asOf < ageDate(c, i.endAge, NEVER)) return i.code;
   return undefined;
 }
 
@@ -476,6 +477,14 @@ function evaluateAntigen(c: Ctx, a: Antigen, group: string): AntigenResult {
     if (!genderOk(c, s.requiredGender)) continue;
     if (s.type.toLowerCase() === 'risk') { const code = indicationApplies(c, s); if (!code) continue; relevanceNotes.push(`'${s.name}' indicated by observation ${code}`); }
     relevant.push(s);
+  }
+  // a risk series group with no indication applying yet takes the series whose indication begins later in life, so the
+  // patient is forecast from that age (e.g. dengue from 9 years) instead of getting nothing
+  for (const s of a.series) {
+    if (s.type.toLowerCase() !== 'risk' || relevant.includes(s) || !genderOk(c, s.requiredGender)) continue;
+    if (relevant.some((r) => r.group === s.group && r.type.toLowerCase() === 'risk')) continue;
+    const code = indicationApplies(c, s, true);
+    if (code && !a.series.some((r) => r !== s && r.group === s.group && r.type.toLowerCase() === 'risk' && indicationApplies(c, r))) { relevant.push(s); relevanceNotes.push(`'${s.name}' indicated by observation ${code} from a later age`); }
   }
   // series groups are processed in order so that "completed series" skip conditions can see earlier groups
   relevant.sort((x, y) => Number(x.group) - Number(y.group));
