@@ -4,6 +4,7 @@ import { loadConfig } from '../config.ts';
 import { openDatabase } from '../registry/runtime.ts';
 import { buildApp } from '../server/app.ts';
 import { registerHl7Commands } from './hl7-commands.ts';
+import { registerAccessCommands } from './access-commands.ts';
 import { startMllpServer } from '../transports/mllp.ts';
 
 const program = new Command();
@@ -70,5 +71,6 @@ schedule
   });
 
 registerHl7Commands(program);
+registerAccessCommands(program);
 
 await program.parseAsync(process.argv);
