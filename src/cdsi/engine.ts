@@ -507,7 +507,8 @@ function evaluateAntigen(c: Ctx, a: Antigen, group: string): AntigenResult {
   // a series the patient is too young to start and has no valid dose in (e.g. the 50+ pneumococcal series for a child) comes last
   const notYet = (p: PatientSeries) => p.satisfied === 0 && !!p.series.minAgeToStart && c.asOf < ageDate(c, p.series.minAgeToStart, EVER);
   const rank = (p: PatientSeries) => (notYet(p) ? 10 : 0) + (p.status === 'not_complete' ? 0 : p.status === 'contraindicated' ? 1 : p.status === 'immune' ? 2 : p.status === 'complete' ? 3 : p.status === 'not_recommended' ? 4 : 5);
-  const isRisk = (p: PatientSeries) => (p.series.type.toLowerCase() === 'risk' ? 0 : 1);
+  // (a risk series the patient has aged out of does not hide the standard one)
+  const isRisk = (p: PatientSeries) => (p.series.type.toLowerCase() === 'risk' && p.status !== 'aged_out' ? 0 : 1);
   const ordered = [...best].sort((x, y) => (notYet(x) ? 1 : 0) - (notYet(y) ? 1 : 0) || isRisk(x) - isRisk(y) || rank(x) - rank(y) || (x.forecast?.earliest ?? 0) - (y.forecast?.earliest ?? 0));
   const primary = ordered[0];
   const statusMap = new Map<number, EvaluationStatus>();
@@ -539,18 +540,20 @@ const RANK: Record<EvaluationStatus, number> = { valid: 0, extraneous: 1, sub_st
 function groupResult(c: Ctx, name: string, res: AntigenResult[]): VaccineGroupResult {
   const vg = c.schedule.vaccineGroups.get(name);
   // chapter 9 blends best series of one series type only: the risk series when any antigen of the group has one
-  const hasRisk = res.some((r) => (c.bestByAntigen.get(r.antigen) ?? []).some((p) => p.series.type.toLowerCase() === 'risk'));
+  const isRisk = (p: PatientSeries) => p.series.type.toLowerCase() === 'risk' && p.status !== 'aged_out';
+  const hasRisk = res.some((r) => (c.bestByAntigen.get(r.antigen) ?? []).some(isRisk));
   const chosen: { r: AntigenResult; p?: PatientSeries }[] = [];
   for (const r of res) {
     const best = c.bestByAntigen.get(r.antigen) ?? [];
-    const p = hasRisk ? best.find((x) => x.series.type.toLowerCase() === 'risk') : best[0];
+    const p = hasRisk ? best.find(isRisk) : best[0];
     if (p || !hasRisk) chosen.push({ r, p });
   }
   const byDose = new Map<number, { status: EvaluationStatus; reason?: string; reasons?: string[]; seriesType?: string; explanation?: string }>();
   // with a risk series, a dose not valid there but valid in the antigen's standard prioritized series keeps its standard
   // evaluation: the history is read as one path (routine doses first, then the risk doses)
-  let mergedValid = 0;
+  const mergedValid = new Map<string, number>();
   for (const { r, p } of chosen) {
+    let nValid = 0;
     const std = hasRisk ? (c.prioritizedByAntigen.get(r.antigen) ?? []).find((x) => x.series.type.toLowerCase() === 'standard') : undefined;
     const stdEval = new Map<number, Eval>();
     for (const e of std?.evals ?? []) stdEval.set(e.dose.i, e);
@@ -560,11 +563,12 @@ function groupResult(c: Ctx, name: string, res: AntigenResult[]): VaccineGroupRe
       const se = stdEval.get(e.dose.i);
       let use = e, from = p!;
       if (se && se.status === 'valid' && e.status !== 'valid') { use = se; from = std!; }
-      if (use.status === 'valid') mergedValid++;
+      if (use.status === 'valid') nValid++;
       const cur = byDose.get(e.dose.i);
       if (!cur || RANK[use.status] > RANK[cur.status]) byDose.set(e.dose.i, { status: use.status, reason: use.reason, reasons: use.reasons ?? (use.reason ? [use.reason] : undefined), seriesType: from.series.type.toLowerCase(), explanation: `${r.antigen}: ${use.explanation}` });
     }
     for (const se of std?.evals ?? []) if (!seen.has(se.dose.i) && !byDose.has(se.dose.i)) byDose.set(se.dose.i, { status: se.status, reason: se.reason, reasons: se.reasons, seriesType: 'standard', explanation: `${r.antigen}: ${se.explanation}` });
+    mergedValid.set(r.antigen, nValid);
   }
   const statuses = chosen.map(({ r, p }) => p?.status ?? r.status);
   let status: SeriesStatus;
@@ -592,9 +596,9 @@ function groupResult(c: Ctx, name: string, res: AntigenResult[]): VaccineGroupRe
       const pds = fs.filter((f) => f.pastDue !== undefined).map((f) => f.pastDue!);
       const pastDue = pds.length ? Math.max(Math.min(...pds), earliest) : undefined;
       const lates = fs.filter((f) => f.latest !== undefined).map((f) => f.latest!);
-      const nums = fs.map((f) => f.doseNumber);
-      let doseNumber = vg?.administerFullVaccineGroup ? Math.min(...nums) : Math.max(...nums);
-      if (hasRisk && chosen.length === 1 && mergedValid + 1 > doseNumber) doseNumber = mergedValid + 1;
+      // with routine doses carried into a risk forecast, the dose number counts them too
+      const nums = parts.map((x) => Math.max(x.p!.forecast!.doseNumber, hasRisk ? (mergedValid.get(x.r.antigen) ?? 0) + 1 : 0));
+      const doseNumber = vg?.administerFullVaccineGroup ? Math.min(...nums) : Math.max(...nums);
       const types = [...new Set(fs.flatMap((f) => f.types))], cvx = [...new Set(fs.flatMap((f) => f.cvx))];
       forecast = { doseNumber, earliestDate: fmt(earliest), recommendedDate: fmt(rec), pastDueDate: pastDue !== undefined ? fmt(pastDue) : undefined,
         latestDate: lates.length ? fmt(Math.min(...lates)) : undefined, vaccineTypes: types, cvx, seriesType: parts[0]!.p!.series.type,
