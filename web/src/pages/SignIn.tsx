@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { ApiError, post } from '../api.ts';
-import { navigate, useLocation } from '../router.tsx';
+import { Link, navigate, useLocation } from '../router.tsx';
 import { useSession } from '../session.tsx';
 import type { PageRoute } from '../routes.ts';
 
@@ -26,6 +26,8 @@ function SignIn() {
       }
       const s = await refresh();
       if (!s) { setError('Signed in, but no session was created. Are cookies allowed?'); return; }
+      // Administrators without an authenticator enrol one before anything else (E1's access pages).
+      if (res?.totpEnrolmentRequired) { navigate('/account/two-factor', { replace: true }); return; }
       const next = search.get('next');
       navigate(next && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/sign-in') ? next : '/', { replace: true });
     } catch (err) {
@@ -63,6 +65,7 @@ function SignIn() {
           <button type="submit" className="primary" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
         </div>
       </form>
+      <p><Link to="/forgot-password">Forgotten password?</Link> · <Link to="/request-access">Your organization has no access yet?</Link></p>
     </section>
   );
 }
