@@ -50,7 +50,7 @@ function connect(): Promise<{ socket: net.Socket; next(): Promise<string>; close
       next: () => new Promise<string>((r, rej) => {
         const f = frames.shift();
         if (f !== undefined) return r(f);
-        const timer = setTimeout(() => rej(new Error('no answer within 20 s')), 20_000);
+        const timer = setTimeout(() => rej(new Error('no answer within 60 s')), 60_000);
         waiting.push((s) => { clearTimeout(timer); r(s); });
       }),
     }));

@@ -84,6 +84,29 @@ test('submitSingleMessage: a VXU round trip returns its ACK; the resend the same
   assert.equal(noFacility.return, ack);
 });
 
+test('submitSingleMessage: a QBP Z34 for the stored child returns RSP Z32 with the doses', async () => {
+  const client = await soap.createClientAsync(url + '?wsdl', { forceSoap12Headers: true });
+  const qbp = [
+    'MSH|^~\\&|MYEHR|CLINIC|IIS|STATE|20261125||QBP^Q11^QBP_Q11|Q-1|P|2.5.1|||ER|AL|||||Z34^CDCPHINVS',
+    'QPD|Z34^Request Immunization History^CDCPHINVS|Q-1|MRN-7^^^MYEHR^MR|Doe^Jane^^^^^L||20250115|F',
+    'RCP|I|10^RD&Records&HL70126',
+  ].join('\r');
+  const [r] = await client.submitSingleMessageAsync({ username: facility.username, password: facility.password, facilityID: 'CLINIC', hl7Message: qbp });
+  const rsp: string = r.return;
+  assert.match(rsp, /^MSH\|[^\r]*\|RSP\^K11\^RSP_K11\|[^\r]*Z32\^CDCPHINVS/, rsp);
+  assert.match(rsp, /\rMSA\|AA\|Q-1/);
+  assert.match(rsp, /\rQAK\|Q-1\|OK/);
+  assert.match(rsp, /\rRXA\|[^\r]*\|20\^/);
+});
+
+test('SOAP 1.1 clients get SOAP 1.1 faults', async () => {
+  const client = await soap.createClientAsync(url + '?wsdl');
+  const err = await client.submitSingleMessageAsync({ username: facility.username, password: 'wrong', hl7Message: TYPICAL_VXU }).then(() => undefined, (e: unknown) => e);
+  const f = faultOf(err);
+  assert.equal(f.kind, 'SecurityFault');
+  assert.equal(f.status, 500);
+});
+
 test('SecurityFault for a wrong password, an unknown user, and another facility\'s ID', async () => {
   const client = await soap.createClientAsync(url + '?wsdl', { forceSoap12Headers: true });
   for (const args of [
