@@ -52,6 +52,12 @@ export function processVxuText(text: string, o: ProcessVxuOptions): ProcessVxuRe
     const messageLevel = findings.some((f) => f.scope.kind === 'message' && f.severity === 'E');
     const all = messageLevel ? findings : [...findings, ...checkSubmission(submission, { today: o.today, codes: o.codes })];
     const ackCode = decideAckCode(all);
+    // A dose reported by NDC alone carries the CVX (and MVX) it maps to, so evaluation and queries see the vaccine.
+    for (const v of submission.vaccinations) {
+      if (!v.ndc) continue;
+      v.cvx ??= o.codes.ndcToCvx(v.ndc);
+      v.mvx ??= o.codes.ndcToMvx(v.ndc);
+    }
     return { request: msg, submission: ackCode === 'AR' ? undefined : submission, findings: all, ackCode, ack: ackOf(msg, all, ackCode) };
   } catch (e) {
     const findings: Finding[] = [{ code: 'message.processing.error', severity: 'E', hl7ErrorCode: '207', message: `Internal error: ${(e as Error).message}`, scope: { kind: 'message' } }];
