@@ -46,6 +46,8 @@ export async function createFacility(pool: Pool, o: { name: string; code: string
 }
 
 const CACHE_MS = 5 * 60_000;
+let dummy: Promise<string> | undefined;
+const dummyHash = () => (dummy ??= argon2.hash(crypto.randomBytes(16).toString('hex'), { type: argon2.argon2id }));
 const verified = new Map<string, { sender: Sender; until: number }>();
 const digest = (u: string, p: string) => crypto.createHash('sha256').update(`${u}\0${p}`).digest('base64');
 
@@ -59,9 +61,10 @@ export async function authenticateSender(pool: Pool, username: string | undefine
     `SELECT c.id, c.organization_id, c.password_hash, o.code FROM sender_credential c JOIN organization o ON o.id = c.organization_id
       WHERE c.username = $1 AND c.active AND o.status = 'active'`, [username.toLowerCase()]);
   const row = rows[0];
-  if (!row) return null;
   let ok = false;
-  try { ok = await argon2.verify(row.password_hash, password); } catch { ok = false; }
+  // An unknown username costs one argon2 verification too, so response time does not tell which usernames exist.
+  try { ok = await argon2.verify(row?.password_hash ?? await dummyHash(), password) && !!row; } catch { ok = false; }
+  if (!row) return null;
   if (!ok) return null;
   const sender: Sender = { organizationId: row.organization_id, credentialId: row.id, username: username.toLowerCase(), facilityCode: row.code };
   if (verified.size > 10_000) verified.clear();
