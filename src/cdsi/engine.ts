@@ -488,9 +488,17 @@ function evaluateAntigen(c: Ctx, a: Antigen, group: string): AntigenResult {
   }
   // series groups are processed in order so that "completed series" skip conditions can see earlier groups
   relevant.sort((x, y) => Number(x.group) - Number(y.group));
+  // Without any dose of the antigen no standard series has a valid dose, so in a series group with a default series
+  // none of the other standard series is scorable and the default one is prioritized (Table 8-3): skip evaluating them.
+  let toRun = relevant;
+  if (doses.length === 0) {
+    const defaults = new Map<string, number>();
+    for (const s of relevant) if (s.isDefault && s.type.toLowerCase() === 'standard') defaults.set(s.group, (defaults.get(s.group) ?? 0) + 1);
+    toRun = relevant.filter((s) => s.type.toLowerCase() !== 'standard' || s.isDefault || defaults.get(s.group) !== 1);
+  }
   const completeGroups = new Map<string, DayNum>();
   const runs: PatientSeries[] = [];
-  for (const s of relevant) {
+  for (const s of toRun) {
     const ps = evaluateSeries(c, s, a.name, doses, completeGroups);
     forecastSeries(c, ps, doses, facts, completeGroups);
     if (ps.status === 'complete') {
