@@ -51,7 +51,7 @@ function Audit() {
               <thead><tr><th scope="col">User</th><th scope="col">Organization</th><th scope="col">What</th><th scope="col">Times</th><th scope="col">First</th><th scope="col">Last</th></tr></thead>
               <tbody>
                 {accessors.data.items.map((a, i) => (
-                  <tr key={i}><td>{a.actor ?? a.actorKind}</td><td>{a.organizationName ?? '—'}</td><td>{a.actions.join(', ')}</td><td>{a.events}</td><td>{fmtTime(a.firstAt)}</td><td>{fmtTime(a.lastAt)}</td></tr>
+                  <tr key={i}><td>{a.actor ?? a.actorKind}</td><td>{a.organizationName ?? '—'}</td><td>{a.actions.map((x) => x.replace(/_/g, ' ')).join(', ')}</td><td>{a.events}</td><td>{fmtTime(a.firstAt)}</td><td>{fmtTime(a.lastAt)}</td></tr>
                 ))}
               </tbody>
             </table>

@@ -24,7 +24,7 @@ const ROLE_ORDER: Role[] = ['provider', 'school', 'read_only', 'analyst', 'acces
 
 function RoleBoxes({ value, onChange, idPrefix, allowRegistry }: { value: Role[]; onChange: (r: Role[]) => void; idPrefix: string; allowRegistry: boolean }) {
   return (
-    <fieldset className="choices">
+    <fieldset className="choices" style={{ gridColumn: '1 / -1' }}>
       <legend>Roles</legend>
       {ROLE_ORDER.filter((r) => allowRegistry || r !== 'registry_admin').map((r) => (
         <label key={r} className="choice" htmlFor={`${idPrefix}-${r}`}>
