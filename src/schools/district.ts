@@ -98,8 +98,9 @@ export function studentName(s: { givenName: string | null; familyName: string | 
 export function evaluateLoaded(s: LoadedStudent, pack: Pack, asOf: string, engine?: CdsiEngine): Evaluation {
   return evaluateWithCdsi({
     pack, asOf, student: { dob: s.dob!, sex: s.sex ?? undefined, grade: s.grade },
-    // A dose dated after the as-of date is not evidence yet (certificates and lists are as of a date).
-    doses: s.doses.filter((d) => d.date <= asOf), observations: s.observations, exemptions: s.exemptions,
+    // A dose dated after the as-of date is not evidence yet (certificates and lists are as of a date); one
+    // dated before the birth date is a data error in the record, which must not stop the student's evaluation.
+    doses: s.doses.filter((d) => d.date <= asOf && d.date >= s.dob!), observations: s.observations, exemptions: s.exemptions,
   }, engine);
 }
 

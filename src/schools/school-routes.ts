@@ -88,8 +88,11 @@ export async function registerSchoolRegistryRoutes(app: FastifyInstance, ctx: Sc
   function period(q: { schoolYear?: string; asOf?: string; pack?: string }): { pack: Pack; schoolYear: string; asOf: string; note?: string } {
     if (q.asOf !== undefined && !isIsoDate(q.asOf)) throw new HttpError(400, `asOf must be a date YYYY-MM-DD, got ${JSON.stringify(q.asOf)}`);
     if (q.schoolYear !== undefined && !isSchoolYear(q.schoolYear)) throw new HttpError(400, `schoolYear must look like 2025-2026, got ${JSON.stringify(q.schoolYear)}`);
-    const schoolYear = q.schoolYear ?? schoolYearOf(q.asOf ?? today());
     const packs = listPacks().filter((id) => id.startsWith(`${jurisdiction}-`)).sort();
+    let schoolYear = q.schoolYear ?? schoolYearOf(q.asOf ?? today());
+    // Nothing asked and no pack for the current year yet: the newest year a pack exists for.
+    const newest = /(\d{4}-\d{4})$/.exec(packs[packs.length - 1] ?? '')?.[1];
+    if (!q.schoolYear && !q.asOf && !q.pack && newest && !packs.some((x) => x.endsWith(schoolYear))) schoolYear = newest;
     let id = q.pack ?? packs.find((x) => x.endsWith(schoolYear));
     let note: string | undefined;
     if (!id) {
@@ -165,9 +168,11 @@ export async function registerSchoolRegistryRoutes(app: FastifyInstance, ctx: Sc
       const body = req.body as unknown;
       const csv = typeof body === 'string' ? body : body && typeof body === 'object' && typeof (body as { csv?: unknown }).csv === 'string' ? (body as { csv: string }).csv : undefined;
       if (!csv) throw new HttpError(400, 'send the roster as a text/csv body (or JSON {"csv": "..."})');
-      const startDate = req.query.startDate ?? today();
-      if (!isIsoDate(startDate)) throw new HttpError(400, `startDate must be a date YYYY-MM-DD, got ${JSON.stringify(startDate)}`);
-      const per = period({ schoolYear: req.query.schoolYear ?? schoolYearOf(startDate) });
+      if (req.query.startDate !== undefined && !isIsoDate(req.query.startDate)) throw new HttpError(400, `startDate must be a date YYYY-MM-DD, got ${JSON.stringify(req.query.startDate)}`);
+      const per = period({ schoolYear: req.query.schoolYear ?? (req.query.startDate ? schoolYearOf(req.query.startDate) : undefined) });
+      // Default start: today when it falls in the school year, else the year's first day (July 1).
+      const y0 = `${per.schoolYear.slice(0, 4)}-07-01`, y1 = `${per.schoolYear.slice(5)}-06-30`;
+      const startDate = req.query.startDate ?? (today() >= y0 && today() <= y1 ? today() : y0);
       const result = await importRoster(pool, {
         schoolOrgId: school.id, schoolYear: per.schoolYear, pack: per.pack, csv, startDate, importedBy: p.username, replace: req.query.replace === 'true',
       });

@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { post } from '../../api.ts';
 import { Link } from '../../router.tsx';
 import type { PageRoute } from '../../routes.ts';
-import { ErrorLine, todayIso, useGet } from '../../components/common.tsx';
+import { ErrorLine, useGet } from '../../components/common.tsx';
 import { YearPicker, packYears, yearQuery, type SchoolsAnswer } from './shared.tsx';
 
 interface ImportAnswer {
@@ -17,7 +17,7 @@ function RosterUpload({ params }: { params: Record<string, string> }) {
   const schools = useGet<SchoolsAnswer>('/api/v1/schools');
   const school = schools.data?.items.find((s) => String(s.id) === params.id);
   const [year, setYear] = useState('');
-  const [startDate, setStartDate] = useState(todayIso());
+  const [startDate, setStartDate] = useState('');
   const [replace, setReplace] = useState(false);
   const [file, setFile] = useState<File | null>(null);
   const [busy, setBusy] = useState(false);
@@ -41,7 +41,7 @@ function RosterUpload({ params }: { params: Record<string, string> }) {
       <p>A CSV file with a header row: <code>student_id, first_name, last_name, birth_date, sex, grade</code>, and when known <code>address, city, state, zip, guardian, guardian_phone</code>. Each student is matched to the registry; a student already enrolled elsewhere is moved here (the earlier enrollment is kept as history).</p>
       <form onSubmit={submit} className="form-grid" aria-label="Roster upload">
         <YearPicker years={packYears(schools.data?.packs ?? [])} value={schoolYear} onChange={setYear} />
-        <div className="field"><label htmlFor="start">Enrolled from</label><input id="start" type="date" value={startDate} onChange={(e) => setStartDate(e.target.value)} required /></div>
+        <div className="field"><label htmlFor="start">Enrolled from</label><input id="start" type="date" value={startDate} onChange={(e) => setStartDate(e.target.value)} /><span className="hint">Empty: today, or the first day of that school year</span></div>
         <div className="field"><label htmlFor="roster-file">Roster file (CSV)</label><input id="roster-file" type="file" accept=".csv,text/csv" onChange={(e) => setFile(e.target.files?.[0] ?? null)} /></div>
         <div className="field"><label><input type="checkbox" checked={replace} onChange={(e) => setReplace(e.target.checked)} /> Students missing from this file have left the school</label></div>
         <div className="actions"><button type="submit" className="primary" disabled={busy}>{busy ? 'Importing…' : 'Import roster'}</button></div>

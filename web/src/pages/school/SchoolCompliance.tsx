@@ -1,5 +1,6 @@
 // One school at a glance: counts by status for the whole school or one grade, a list filterable by status,
 // and the printouts (certificates and letters for the class, the annual survey).
+import { useState } from 'react';
 import { Link, navigate, useLocation } from '../../router.tsx';
 import type { PageRoute } from '../../routes.ts';
 import { ErrorLine, fmtDate, useGet } from '../../components/common.tsx';
@@ -22,6 +23,9 @@ function SchoolCompliance({ params }: { params: Record<string, string> }) {
   const status = search.get('status') ?? '';
   const url = schoolYear ? `/api/v1/schools/${id}/compliance${yearQuery(schoolYear, { grade, status })}` : null;
   const { data, error, loading } = useGet<Compliance>(url);
+  // Long lists show the first rows until asked (a whole school can be a thousand students).
+  const [showAll, setShowAll] = useState(false);
+  const PAGE = 100;
   const go = (p: Record<string, string>) => navigate(`/schools/${id}${yearQuery(p.schoolYear ?? schoolYear, { grade: p.grade ?? grade, status: p.status ?? status })}`, { replace: true });
   const base = `/api/v1/schools/${id}`;
   return (
@@ -85,7 +89,7 @@ function SchoolCompliance({ params }: { params: Record<string, string> }) {
           <table aria-labelledby="students-heading" data-testid="student-list">
             <thead><tr><th scope="col">Student</th><th scope="col">ID</th><th scope="col">Grade</th><th scope="col">Birth date</th><th scope="col">Status</th><th scope="col">Open requirements</th></tr></thead>
             <tbody>
-              {data.students.map((s) => (
+              {(showAll ? data.students : data.students.slice(0, PAGE)).map((s) => (
                 <tr key={s.patientId}>
                   <td><Link to={`/schools/${id}/students/${s.patientId}${yearQuery(schoolYear)}`}>{s.name || '(no name)'}</Link>{s.needsHistory && <> <span className="badge status-due">No record yet</span></>}</td>
                   <td>{s.studentId}</td><td>{s.grade}</td><td>{fmtDate(s.dob)}</td>
@@ -95,6 +99,7 @@ function SchoolCompliance({ params }: { params: Record<string, string> }) {
               ))}
             </tbody>
           </table>
+          {!showAll && data.students.length > PAGE && <p><button type="button" onClick={() => setShowAll(true)}>Show all {data.students.length} students</button> <span className="hint">(showing the first {PAGE})</span></p>}
           {data.problems.length > 0 && <p className="alert alert-warn">{data.problems.length} student record(s) could not be evaluated: {data.problems.map((p) => `${p.studentId}: ${p.message}`).join('; ')}</p>}
         </>
       )}
