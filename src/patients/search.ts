@@ -54,19 +54,26 @@ export async function searchPatients(db: Queryable, q: PatientSearch): Promise<P
        CASE WHEN dmetaphone(p.${col}) = dmetaphone(${tok}) AND dmetaphone(${tok}) <> '' THEN 0.8 ELSE 0 END) END`;
   const { rows } = await db.query(
     `WITH q AS (SELECT $1::text AS a, $2::text AS b, $3::date AS dob, $4::date[] AS dates, $5::text AS ident, $6::boolean AS comma),
+     -- candidates by indexed keys (parameters inline so the planner can use the trigram and metaphone indexes)
      c AS (
-       SELECT pi.patient_id AS id FROM patient_identifier pi, q WHERE q.ident IS NOT NULL AND pi.id_value = q.ident
+       SELECT pi.patient_id AS id FROM patient_identifier pi WHERE $5::text IS NOT NULL AND pi.id_value = $5::text
        UNION
-       SELECT p.id FROM patient p, q WHERE q.a IS NOT NULL AND p.status IN ('active','provisional')
-         AND (lower(p.family_name) % lower(q.a) OR (q.b IS NOT NULL AND lower(p.family_name) % lower(q.b)))
+       -- a birth date was typed: only patients born on it or on a typo of it (the final filter requires that anyway)
+       SELECT p.id FROM patient p WHERE p.birth_date = ANY($4::date[]) AND p.status IN ('active','provisional')
        UNION
-       SELECT p.id FROM patient p, q WHERE q.a IS NOT NULL AND p.status IN ('active','provisional')
-         AND (lower(p.given_name) % lower(q.a) OR (q.b IS NOT NULL AND lower(p.given_name) % lower(q.b)))
+       -- name only: exact surnames, similar names (trigram, GIN index) and same-sounding surnames, each capped so a
+       -- very common name stays fast (add a birth date to narrow it)
+       (SELECT p.id FROM patient p WHERE $3::date IS NULL AND upper(p.family_name) IN (upper($1::text), upper(coalesce($2::text, $1::text))) LIMIT 300)
        UNION
-       SELECT p.id FROM patient p, q WHERE q.a IS NOT NULL AND p.status IN ('active','provisional')
-         AND (dmetaphone(p.family_name) IN (dmetaphone(q.a), dmetaphone(coalesce(q.b, q.a))))
+       -- (OFFSET 0 keeps the planner from trading the trigram index for a sequential scan because of the LIMIT)
+       (SELECT id FROM (SELECT p.id FROM patient p WHERE $3::date IS NULL AND p.status IN ('active','provisional')
+         AND (lower(p.family_name) % lower($1::text) OR lower(p.family_name) % lower(coalesce($2::text, $1::text))) OFFSET 0) f LIMIT 500)
        UNION
-       SELECT p.id FROM patient p, q WHERE cardinality(q.dates) > 0 AND p.birth_date = ANY(q.dates) AND p.status IN ('active','provisional')
+       (SELECT id FROM (SELECT p.id FROM patient p WHERE $3::date IS NULL AND $2::text IS NOT NULL AND p.status IN ('active','provisional')
+         AND (lower(p.given_name) % lower($1::text) OR lower(p.given_name) % lower($2::text)) OFFSET 0) g LIMIT 500)
+       UNION
+       (SELECT p.id FROM patient p WHERE $3::date IS NULL AND p.status IN ('active','provisional')
+         AND dmetaphone(p.family_name) IN (dmetaphone($1::text), dmetaphone(coalesce($2::text, $1::text))) LIMIT 300)
      ),
      s AS (
        SELECT p.*, q.*,
