@@ -20,7 +20,7 @@ export interface PatientRecordView {
 }
 
 export interface DoseView {
-  id: number; date: string; cvx: string | null; vaccine: string | null; mvx: string | null; lot: string | null;
+  id: number; date: string; cvx: string | null; vaccine: string | null; enteredAs: string | null; mvx: string | null; lot: string | null;
   historical: boolean; informationSource: string | null; completionStatus: string | null;
   organization: string | null; channel: string | null; submissionId: number | null; sourceRecordId: number | null;
   consolidatedInto: number | null; deleted: boolean;
@@ -83,7 +83,8 @@ export async function loadPatientRecord(db: Queryable, requestedId: number): Pro
       };
     }),
     doses: vax.rows.map((r) => ({
-      id: Number(r.id), date: r.administered_date, cvx: r.cvx, vaccine: r.cvx_label ?? r.vaccine_text ?? null, mvx: r.mvx, lot: r.lot_number,
+      id: Number(r.id), date: r.administered_date, cvx: r.cvx, vaccine: r.cvx_label ?? r.vaccine_text ?? null,
+      enteredAs: r.cvx_label && r.vaccine_text && r.vaccine_text !== r.cvx_label ? r.vaccine_text : null, mvx: r.mvx, lot: r.lot_number,
       historical: r.historical, informationSource: r.information_source, completionStatus: r.completion_status,
       organization: r.org, channel: r.channel, submissionId: r.submission_id == null ? null : Number(r.submission_id),
       sourceRecordId: r.source_record_id == null ? null : Number(r.source_record_id),

@@ -2,7 +2,7 @@
 // forecast, add a dose (seeing the over-immunization warning first), record a contraindication.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createOrganization, createUser, e2eSkipReason, launchBrowser, screenshot, signIn, startRegistry, type Browser, type E2E } from './support.ts';
+import { unlabelledControls, createOrganization, createUser, e2eSkipReason, launchBrowser, screenshot, signIn, startRegistry, type Browser, type E2E } from './support.ts';
 
 const skip = e2eSkipReason();
 const T = 'provider';
@@ -43,6 +43,7 @@ test('provider: find a patient with a typo, see the forecast, add a dose past th
   await result.waitFor();
   assert.match(await result.innerText(), /THOMPSON, Katherine/);
   await screenshot(page, T, '02-search-results');
+  assert.deepEqual(await unlabelledControls(page), []);
   await result.click();
 
   // Record and forecast.
@@ -65,6 +66,7 @@ test('provider: find a patient with a typo, see the forecast, add a dose past th
   await warning.waitFor();
   assert.match(await warning.innerText(), /Over-immunization/);
   await screenshot(page, T, '04-over-immunization-warning');
+  assert.deepEqual(await unlabelledControls(page), []);
   const before = await e.db.pool.query(`SELECT count(*)::int AS n FROM vaccination WHERE patient_id = $1`, [patientId]);
   assert.equal(before.rows[0].n, 4, 'nothing stored before confirming');
   await page.getByRole('button', { name: 'Save this dose anyway' }).click();
@@ -73,6 +75,7 @@ test('provider: find a patient with a typo, see the forecast, add a dose past th
     `SELECT v.cvx, v.vaccine_text, s.channel FROM vaccination v JOIN submission s ON s.id = v.submission_id WHERE v.patient_id = $1 ORDER BY v.id DESC LIMIT 1`, [patientId]);
   assert.deepEqual(stored.rows[0], { cvx: '03', vaccine_text: 'Priorix', channel: 'web' });
   await page.getByTestId('forecast-table').waitFor();
+  assert.match(await page.getByTestId('dose-table').innerText(), /Entered as Priorix/);
   await screenshot(page, T, '05-dose-saved');
 
   // Record a contraindication.
@@ -81,6 +84,7 @@ test('provider: find a patient with a typo, see the forecast, add a dose past th
   await page.locator('#obs-code option', { hasText: 'Severe allergic reaction after previous dose of Rotavirus' }).waitFor({ state: 'attached' });
   await page.locator('#obs-code').selectOption({ label: 'Severe allergic reaction after previous dose of Rotavirus' });
   await screenshot(page, T, '06-contraindication-form');
+  assert.deepEqual(await unlabelledControls(page), []);
   await page.getByRole('button', { name: 'Save' }).click();
   await page.getByTestId('observation-table').waitFor();
   assert.match(await page.getByTestId('observation-table').innerText(), /Rotavirus/);

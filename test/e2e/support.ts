@@ -92,3 +92,16 @@ export async function signIn(page: Page, baseUrl: string, username: string, pass
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByTestId('signed-in-user').waitFor();
 }
+
+/** Every visible form control has a label (label element, aria-label or aria-labelledby): the names of the ones without. */
+export async function unlabelledControls(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const out: string[] = [];
+    for (const el of Array.from(document.querySelectorAll('input, select, textarea')) as (HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement)[]) {
+      if (el.type === 'hidden' || !(el as HTMLElement).offsetParent) continue;
+      const labelled = (el.labels && el.labels.length > 0) || el.getAttribute('aria-label') || el.getAttribute('aria-labelledby');
+      if (!labelled) out.push(el.outerHTML.slice(0, 120));
+    }
+    return out;
+  });
+}

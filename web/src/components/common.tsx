@@ -56,7 +56,7 @@ export interface PatientRecord {
   demographics: { familyName: string | null; givenName: string | null; middleName: string | null; suffix: string | null; birthDate: string | null; sex: string | null; motherMaidenName: string | null; deathDate: string | null; address: any; phone: string | null; status: string };
   identifiers: { value: string; authority: string; type: string }[];
   sourceRecords: { id: number; receivedAt: string; organization: string | null; channel: string | null; name: string; birthDate: string | null }[];
-  doses: { id: number; date: string; cvx: string | null; vaccine: string | null; mvx: string | null; lot: string | null; historical: boolean; informationSource: string | null; organization: string | null; channel: string | null; consolidatedInto: number | null }[];
+  doses: { id: number; date: string; cvx: string | null; vaccine: string | null; enteredAs?: string | null; mvx: string | null; lot: string | null; historical: boolean; informationSource: string | null; organization: string | null; channel: string | null; consolidatedInto: number | null }[];
   refusals: { id: number; date: string | null; cvx: string | null; vaccine: string | null; reason: string | null; organization: string | null; channel: string | null }[];
   observations: { id: number; kind: string; code: string; cdsiCode: string | null; label: string | null; date: string | null; organization: string | null; channel: string | null }[];
 }

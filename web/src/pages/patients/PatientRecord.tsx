@@ -79,7 +79,7 @@ function Doses({ rec, evaluations }: { rec: PatientRecord; evaluations?: Record<
             <tr key={d.id}>
               <td>{fmtDate(d.date)}</td>
               <td>{ageOn(rec.demographics.birthDate, d.date)}</td>
-              <td>{d.vaccine ?? 'Unknown vaccine'}{d.cvx && <span className="hint"> (CVX {d.cvx})</span>}{d.lot && <div className="hint">Lot {d.lot}</div>}</td>
+              <td>{d.vaccine ?? 'Unknown vaccine'}{d.cvx && <span className="hint"> (CVX {d.cvx})</span>}{d.enteredAs && <div className="hint">Entered as {d.enteredAs}</div>}{d.lot && <div className="hint">Lot {d.lot}</div>}</td>
               <td>
                 {d.consolidatedInto ? <Badge status="none" text="Duplicate of another record" /> :
                   ev.length ? ev.map((e, i) => (
