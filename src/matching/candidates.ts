@@ -38,15 +38,7 @@ function isoDob(s: string | undefined): string | undefined {
   return m ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
 }
 
-/** Ids of patients sharing a blocking key with the record (active or provisional only). */
-export async function candidateIds(db: Queryable, p: MatchPerson, limit = 200): Promise<number[]> {
-  const ids = (p.identifiers ?? []).filter((i) => !isPlaceholderIdentifier(i.value)).map((i) => i.value.trim());
-  const dob = isoDob(p.birthDate);
-  const dates = dob ? birthDateVariants(dob) : [];
-  const family = p.family?.trim() || null;
-  const given = p.given && !isPlaceholderName(p.given) ? p.given.trim() : null;
-  const { rows } = await db.query<{ id: number }>(
-    `WITH k AS (SELECT dmetaphone($3::text) AS fam, dmetaphone($4::text) AS giv)
+const CANDIDATE_IDS_SQL = `WITH k AS (SELECT dmetaphone($3::text) AS fam, dmetaphone($4::text) AS giv)
      SELECT id FROM (
        SELECT pi.patient_id AS id FROM patient_identifier pi WHERE pi.id_value = ANY($1::text[])
        UNION
@@ -59,27 +51,56 @@ export async function candidateIds(db: Queryable, p: MatchPerson, limit = 200): 
        (SELECT p.id FROM patient p, k WHERE k.fam IS NOT NULL AND k.giv IS NOT NULL
          AND dmetaphone(p.family_name) = k.fam AND dmetaphone(p.given_name) = k.giv
          AND p.status IN ('active','provisional') LIMIT 50)
-     ) c LIMIT $5`,
-    [ids, dates, family, given, limit],
-  );
+     ) c LIMIT $5`;
+
+function blockingKeys(p: MatchPerson, limit: number): unknown[] {
+  const ids = (p.identifiers ?? []).filter((i) => !isPlaceholderIdentifier(i.value)).map((i) => i.value.trim());
+  const dob = isoDob(p.birthDate);
+  const dates = dob ? birthDateVariants(dob) : [];
+  const family = p.family?.trim() || null;
+  const given = p.given && !isPlaceholderName(p.given) ? p.given.trim() : null;
+  return [ids, dates, family, given, limit];
+}
+
+/** Ids of patients sharing a blocking key with the record (active or provisional only). */
+export async function candidateIds(db: Queryable, p: MatchPerson, limit = 200): Promise<number[]> {
+  const { rows } = await db.query<{ id: number }>(CANDIDATE_IDS_SQL, blockingKeys(p, limit));
   return rows.map((r) => r.id);
+}
+
+const CANDIDATE_COLUMNS = `p.id, p.status, p.given_name, p.middle_name, p.family_name, p.suffix, p.birth_date, p.sex,
+            p.mother_maiden_name, p.multiple_birth, p.birth_order, p.address, p.phone,
+            COALESCE((SELECT json_agg(json_build_object('value', i.id_value, 'authority', i.authority, 'type', i.id_type))
+                      FROM patient_identifier i WHERE i.patient_id = p.id), '[]') AS identifiers,
+            COALESCE((SELECT json_agg(s.demographics) FROM (SELECT demographics FROM patient_source_record
+                      WHERE patient_id = p.id ORDER BY id DESC LIMIT 5) s), '[]') AS sources`;
+
+/** candidateIds and loadCandidates in one statement (one round trip: the pipeline's hot path). */
+export async function findCandidates(db: Queryable, p: MatchPerson, limit = 200): Promise<Candidate[]> {
+  const { rows } = await db.query({
+    name: 'matching.findCandidates',
+    text: `WITH c AS (${CANDIDATE_IDS_SQL}) SELECT ${CANDIDATE_COLUMNS} FROM patient p
+            WHERE p.id IN (SELECT id FROM c) AND p.status IN ('active','provisional')`,
+    values: blockingKeys(p, limit),
+  });
+  return rows.map(candidateFromRow);
 }
 
 /** The scorer's view of stored patients: consolidated row, identifiers and aliases from source records. */
 export async function loadCandidates(db: Queryable, patientIds: number[]): Promise<Candidate[]> {
   if (!patientIds.length) return [];
   const { rows } = await db.query(
-    `SELECT p.id, p.status, p.given_name, p.middle_name, p.family_name, p.suffix, p.birth_date, p.sex,
-            p.mother_maiden_name, p.multiple_birth, p.birth_order, p.address, p.phone,
-            COALESCE((SELECT json_agg(json_build_object('value', i.id_value, 'authority', i.authority, 'type', i.id_type))
-                      FROM patient_identifier i WHERE i.patient_id = p.id), '[]') AS identifiers,
-            COALESCE((SELECT json_agg(s.demographics) FROM (SELECT demographics FROM patient_source_record
-                      WHERE patient_id = p.id ORDER BY id DESC LIMIT 5) s), '[]') AS sources
+    `SELECT ${CANDIDATE_COLUMNS}
        FROM patient p
       WHERE p.id = ANY($1::bigint[]) AND p.status IN ('active','provisional')`,
     [patientIds],
   );
-  return rows.map((r) => {
+  return rows.map(candidateFromRow);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function candidateFromRow(r: any): Candidate {
+  {
     const sources = r.sources as Partial<PatientRecord>[];
     const aliases: { given?: string; family?: string }[] = [];
     const guardians: { given?: string; family?: string }[] = [];
@@ -101,5 +122,5 @@ export async function loadCandidates(db: Queryable, patientIds: number[]): Promi
         birthOrder: r.birth_order ?? undefined,
       },
     };
-  });
+  }
 }
