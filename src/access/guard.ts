@@ -95,6 +95,14 @@ export function installAccess(app: FastifyInstance, rt: Partial<AccessRuntime> &
   const runtime: AccessRuntime = { ...accessSettingsFromEnv(), now: () => new Date(), ...rt, routes: [] };
   if (!app.hasDecorator('iisAccess')) app.decorate('iisAccess', runtime);
   else app.iisAccess = runtime;
+  // Pages may not be framed (clickjacking), types are not sniffed, no URL leaks in Referer, and API answers
+  // (personal data) are never cached by browsers or proxies unless a route says otherwise.
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-frame-options', 'DENY');
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    if (req.url.startsWith('/api/') && !reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  });
   app.addHook('onRoute', (route) => {
     const { access, reason } = routeAccess(route);
     for (const method of [route.method].flat()) runtime.routes.push({ method, url: route.url, access, reason });

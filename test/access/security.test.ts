@@ -38,6 +38,14 @@ test('passwords are stored as argon2id with at least 19 MiB and 2 passes', async
   assert.equal((await db.pool.query('SELECT count(*)::int AS n FROM session WHERE id = $1', [token])).rows[0].n, 0);
 });
 
+test('answers carry anti-framing headers; API answers are not cached', async () => {
+  const res = await app.inject({ url: '/api/v1/auth/session' });
+  assert.equal(res.headers['x-frame-options'], 'DENY');
+  assert.equal(res.headers['x-content-type-options'], 'nosniff');
+  assert.equal(res.headers['referrer-policy'], 'no-referrer');
+  assert.equal(res.headers['cache-control'], 'no-store');
+});
+
 test('five failures lock the account for 15 minutes, even for the right password', async () => {
   await createUserForTest(db.pool, { organizationId: clinic, username: 'locky', roles: ['provider'], password: PASSWORD });
   const ip = '10.0.0.2';
