@@ -22,6 +22,8 @@ export async function api<T = unknown>(method: string, url: string, body?: unkno
   let data: any = undefined;
   if (text) { try { data = JSON.parse(text); } catch { data = text; } }
   if (!res.ok) {
+    // An administrator who has not enrolled an authenticator yet may do nothing else first (src/access).
+    if (res.status === 403 && data?.code === 'totp_enrolment_required' && location.pathname !== '/account/two-factor') location.assign('/account/two-factor');
     const title = (data && typeof data === 'object' && data.title) || res.statusText || 'Request failed';
     const detail = data && typeof data === 'object' ? data.detail : undefined;
     throw new ApiError(res.status, title, detail, data);
