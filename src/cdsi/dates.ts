@@ -4,7 +4,8 @@
 export type DayNum = number;
 
 /** An offset such as "6 weeks - 4 days" or "3 months + 4 weeks": months (years folded in) and days. */
-export interface Offset { readonly months: number; readonly days: number; readonly text: string }
+export interface Offset { readonly months: number; readonly days: number; readonly text: string; /** unique per parsed offset: lets the engine memoize dates per patient */ readonly id: number }
+let nextOffsetId = 0;
 
 const DAYS_BEFORE_MONTH = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
 function isLeap(y: number): boolean { return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0; }
@@ -50,9 +51,10 @@ export function parseDate(s: string): DayNum {
   return fromYmd(y, m, d);
 }
 
+const TWO = Array.from({ length: 32 }, (_, i) => (i < 10 ? '0' : '') + i);
 export function formatDate(n: DayNum): string {
   const [y, m, d] = toYmd(n);
-  return `${String(y).padStart(4, '0')}-${m < 10 ? '0' : ''}${m}-${d < 10 ? '0' : ''}${d}`;
+  return `${y >= 1000 ? y : String(y).padStart(4, '0')}-${TWO[m]}-${TWO[d]}`;
 }
 
 const PART = /([+-])?\s*(\d+)\s*(year|month|week|day)s?/gi;
@@ -73,7 +75,7 @@ export function parseOffset(text: string | undefined | null): Offset | undefined
     else if (unit === 'week') days += 7 * n; else days += n;
   }
   if (!matched) throw new Error(`invalid CDSi offset '${t}'`);
-  return { months, days, text: t };
+  return { months, days, text: t, id: nextOffsetId++ };
 }
 
 /** date + offset: years and months first (CALCDT-1/2), a non-existent day moves to the 1st of the next month (CALCDT-5), then weeks/days (CALCDT-3/4, CALCDT-6). */

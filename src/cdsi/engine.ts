@@ -39,23 +39,28 @@ export interface VaccineGroupResult {
 export interface EngineResult { scheduleVersion: string; assessmentDate: string; antigens: AntigenResult[]; vaccineGroups: VaccineGroupResult[] }
 
 // ---------------------------------------------------------------------------------------------------------------
-interface Dose { i: number; id?: string; date: DayNum; cvx: string; mvx?: string; condition?: string }
+interface Dose { i: number; id?: string; date: DayNum; dateText: string; cvx: string; mvx?: string; condition?: string }
 interface Eval { dose: Dose; k: number; status: EvaluationStatus; reason?: string; reasons?: string[]; target?: number; inadvertent: boolean; explanation: string }
 type TargetStatus = 'not_satisfied' | 'satisfied' | 'skipped';
 interface Target { td: TargetDose; status: TargetStatus; dose?: Dose; note?: string }
 interface SeriesForecast {
   doseNumber: number; target: number; earliest: DayNum; unadjRec: DayNum; rec: DayNum; unadjPastDue?: DayNum; pastDue?: DayNum; latest?: DayNum;
-  types: string[]; cvx: string[]; priority: boolean; finish: DayNum; completable: boolean; why: string;
+  types: string[]; cvx: string[]; priority: boolean; finish: DayNum; completable: boolean;
+  td: TargetDose; basis: string; basisRef: DayNum; recBasis: string;
+}
+/** The human-readable reason of a forecast's dates (built only for forecasts that are reported). */
+function forecastWhy(f: SeriesForecast, s: Series): string {
+  const basis = f.basis.endsWith(' ') ? f.basis + fmt(f.basisRef) : f.basis;
+  return `${f.td.doseNumber} of '${s.name}': earliest ${fmt(f.earliest)}${basis ? ` (${basis})` : ''}; recommended ${fmt(f.rec)}${f.recBasis ? ` (${f.recBasis})` : ''}${f.pastDue !== undefined ? `; past due after ${fmt(f.pastDue)}` : ''}`;
 }
 interface PatientSeries {
   series: Series; targets: Target[]; evals: Eval[]; status: SeriesStatus; forecast?: SeriesForecast; satisfied: number;
   allValid: boolean; firstValid?: DayNum; notes: string[]; score?: number;
 }
 interface Ctx {
-  dob: DayNum; gender: string; asOf: DayNum; obs: Map<string, DayNum | null>; schedule: Schedule; all: Dose[];
-  ageCache: Map<Offset, DayNum>;
-  /** per antigen, once evaluated: best-series evaluation status by input dose index (for live virus conflicts) */
-  antigenDoseStatus: Map<string, Map<number, EvaluationStatus>>;
+  dob: DayNum; gender: string; /** first letter of the gender, lower case ('' when unknown) */ genderKey: string; asOf: DayNum; obs: Map<string, DayNum | null>; schedule: Schedule; all: Dose[];
+  /** memo generation of this evaluation (see ageDate) */
+  stamp: number;
   antigenResults: Map<string, AntigenResult>;
   /** best patient series per antigen, the primary one first */
   bestByAntigen: Map<string, PatientSeries[]>;
@@ -64,10 +69,20 @@ interface Ctx {
 }
 
 const NEVER = 1e9, EVER = -1e9;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+// dob + offset memoized per evaluation: slots indexed by offset id, valid while their stamp equals the current run
+let runStamp = 0;
+let memoStamp = new Int32Array(8192), memoValue = new Float64Array(8192);
 function ageDate(c: Ctx, o: Offset | undefined, dflt: DayNum): DayNum {
   if (!o) return dflt;
-  let v = c.ageCache.get(o);
-  if (v === undefined) { v = addOffset(c.dob, o); c.ageCache.set(o, v); }
+  const id = o.id;
+  if (id >= memoStamp.length) {
+    const n = Math.max(id + 1, memoStamp.length * 2);
+    const st = new Int32Array(n), va = new Float64Array(n); st.set(memoStamp); va.set(memoValue); memoStamp = st; memoValue = va;
+  }
+  if (memoStamp[id] === c.stamp) return memoValue[id]!;
+  const v = addOffset(c.dob, o);
+  memoStamp[id] = c.stamp; memoValue[id] = v;
   return v;
 }
 const inEffect = (x: { effective?: DayNum; cessation?: DayNum }, on: DayNum) => (x.effective === undefined || on >= x.effective) && (x.cessation === undefined || on <= x.cessation);
@@ -151,9 +166,8 @@ function previousDoseStatus(c: Ctx, p: Dose, ps: PatientSeries, antigen: string,
   const assoc = c.schedule.cvx.get(p.cvx)?.associations ?? [];
   for (const a of assoc) {
     if (a.antigen === antigen || c.inProgress.has(a.antigen)) continue;
-    const m = ensureAntigen(c, a.antigen);
-    const s = m?.get(p.i);
-    if (s) return s;
+    const st = ensureAntigen(c, a.antigen, p.i);
+    if (st) return st;
   }
   return undefined;
 }
@@ -174,6 +188,11 @@ function liveVirusConflict(c: Ctx, d: Dose, ps: PatientSeries, antigen: string, 
 }
 
 // ---- chapter 6: evaluate one patient series ---------------------------------------------------------------------
+function addEval(ps: PatientSeries, dose: Dose, k: number, status: EvaluationStatus, reason: string | undefined, explanation: string, target?: number, inadvertent = false): void {
+  ps.evals.push({ dose, k, status, reason, target, inadvertent, explanation });
+  if (status !== 'valid') ps.allValid = false;
+}
+
 function evaluateSeries(c: Ctx, s: Series, antigen: string, doses: Dose[], completeGroups: Map<string, DayNum>): PatientSeries {
   const ps: PatientSeries = { series: s, targets: s.doses.map((td) => ({ td, status: 'not_satisfied' as TargetStatus })), evals: [], status: 'not_complete', satisfied: 0, allValid: true, notes: [] };
   const targets = ps.targets;
@@ -187,19 +206,15 @@ function evaluateSeries(c: Ctx, s: Series, antigen: string, doses: Dose[], compl
       if (!why) break;
       targets[t]!.status = 'skipped'; targets[t]!.note = why; ps.notes.push(`${targets[t]!.td.doseNumber} skipped: ${why}`); t++;
     }
-    const push = (status: EvaluationStatus, reason: string | undefined, explanation: string, target?: number, inadvertent = false) => {
-      ps.evals.push({ dose: d, k, status, reason, target, inadvertent, explanation });
-      if (status !== 'valid') ps.allValid = false;
-    };
-    if (t >= targets.length) { push('extraneous', 'series_already_complete', `'${s.name}' already complete: no target dose left`); continue; }
+    if (t >= targets.length) { addEval(ps, d, k, 'extraneous', 'series_already_complete', `'${s.name}' already complete: no target dose left`); continue; }
     const td = targets[t]!.td;
     const where = `${td.doseNumber} of '${s.name}'`;
-    if (d.condition) { push('sub_standard', 'dose_condition', `${where}: dose cannot be evaluated (${d.condition})`, t); continue; }
-    if (td.inadvertent.has(d.cvx)) { push('not_valid', 'inadvertent_vaccine', `${where}: CVX ${d.cvx} is an inadvertent vaccine for this dose`, t, true); continue; }
+    if (d.condition) { addEval(ps, d, k, 'sub_standard', 'dose_condition', `${where}: dose cannot be evaluated (${d.condition})`, t); continue; }
+    if (td.inadvertent.has(d.cvx)) { addEval(ps, d, k, 'not_valid', 'inadvertent_vaccine', `${where}: CVX ${d.cvx} is an inadvertent vaccine for this dose`, t, true); continue; }
     // 6.4 age
     const ar = ageRow(td, d.date);
     const absMin = ageDate(c, ar?.absMinAge, EVER), maxA = ageDate(c, ar?.maxAge, NEVER);
-    if (d.date >= maxA) { push('extraneous', 'age_too_old', `${where}: given on or after the maximum age (${ar?.maxAge?.text})`, t); continue; }
+    if (d.date >= maxA) { addEval(ps, d, k, 'extraneous', 'age_too_old', `${where}: given on or after the maximum age (${ar?.maxAge?.text})`, t); continue; }
     // every rule is checked: the dose carries all the reasons it is not valid (Table 6-31)
     const reasons: string[] = [], texts: string[] = [];
     if (d.date < absMin) { reasons.push('age_too_young'); texts.push(`given before the absolute minimum age (${ar?.absMinAge?.text}, ${fmt(absMin)})`); }
@@ -231,9 +246,9 @@ function evaluateSeries(c: Ctx, s: Series, antigen: string, doses: Dose[], compl
     for (const v of td.preferable) if (v.cvx === d.cvx && d.date >= ageDate(c, v.beginAge, EVER) && d.date < ageDate(c, v.endAge, NEVER) && (!v.mvx || !d.mvx || v.mvx === d.mvx)) { kind = 'preferable'; break; }
     if (!kind) for (const v of td.allowable) if (v.cvx === d.cvx && d.date >= ageDate(c, v.beginAge, EVER) && d.date < ageDate(c, v.endAge, NEVER)) { kind = 'allowable'; break; }
     if (!kind) { reasons.push('not_preferable_or_allowable_vaccine'); texts.push(`CVX ${d.cvx} is neither a preferable nor an allowable vaccine at this age`); }
-    if (reasons.length) { push('not_valid', reasons[0], `${where}: ${texts.join('; ')}`, t); ps.evals[ps.evals.length - 1]!.reasons = reasons; continue; }
+    if (reasons.length) { addEval(ps, d, k, 'not_valid', reasons[0], `${where}: ${texts.join('; ')}`, t); ps.evals[ps.evals.length - 1]!.reasons = reasons; continue; }
     // 6.10 satisfied
-    push('valid', undefined, `${where} satisfied (${kind} vaccine${grace ? ', within the 4-day grace period' : ''})`, t);
+    addEval(ps, d, k, 'valid', undefined, `${where} satisfied (${kind} vaccine${grace ? ', within the 4-day grace period' : ''})`, t);
     targets[t]!.status = 'satisfied'; targets[t]!.dose = d; ps.satisfied++;
     ps.firstValid ??= d.date;
     if (td.recurring) targets.splice(t + 1, 0, { td, status: 'not_satisfied' });
@@ -276,21 +291,18 @@ function forecastSeries(c: Ctx, ps: PatientSeries, doses: Dose[], facts: Antigen
     const ar = ageRow(td, c.asOf);
     const maxA = ageDate(c, ar?.maxAge, NEVER);
     if (c.asOf >= maxA) { ps.status = 'aged_out'; ps.notes.push(`${td.doseNumber}: assessment date on or after the maximum age (${ar?.maxAge?.text})`); return; }
-    // 7.5 dates
-    const why: string[] = [];
+    // 7.5 dates (the governing component is kept as raw data; its text is only built for reported forecasts)
     // FORECASTDTCAN-1: with no minimum age, interval, conflict, season or earlier dose the candidate earliest date is
     // empty, i.e. 12/31/2999, and the patient cannot finish the series (Table 7-10)
-    let earliest = ageDate(c, ar?.minAge, NEVER - 1);
-    if (ar?.minAge) why.push(`minimum age ${ar.minAge.text} (${fmt(earliest)})`);
-    else earliest = EVER;
-    const bump = (dte: DayNum | undefined, label: string) => { if (dte !== undefined && dte > earliest) { earliest = dte; why.push(`${label} (${fmt(dte)})`); } };
+    let earliest = EVER, basis = '', basisRef = 0;
+    if (ar?.minAge) { earliest = ageDate(c, ar.minAge, EVER); basis = `minimum age ${ar.minAge.text}`; }
     let recInt: DayNum | undefined, pastInt: DayNum | undefined, priority = td.intervals.length > 0;
     for (const iv of td.intervals) {
       if (!inEffect(iv, c.asOf)) continue;
       if (!iv.priorityOverride) priority = false;
       const r = intervalRef(c, iv, ps, doses, doses.length);
       if (r === undefined) continue;
-      if (iv.minInt) bump(addOffset(r, iv.minInt), `minimum interval ${iv.minInt.text} from ${fmt(r)}`);
+      if (iv.minInt) { const x = addOffset(r, iv.minInt); if (x > earliest) { earliest = x; basis = `minimum interval ${iv.minInt.text} from `; basisRef = r; } }
       if (iv.earliestRecInt) { const x = addOffset(r, iv.earliestRecInt); if (recInt === undefined || x > recInt) recInt = x; }
       if (iv.latestRecInt) { const x = addOffset(r, iv.latestRecInt); if (pastInt === undefined || x > pastInt) pastInt = x; }
     }
@@ -298,10 +310,10 @@ function forecastSeries(c: Ctx, ps: PatientSeries, doses: Dose[], facts: Antigen
     for (const v of td.preferable) {
       const rules = c.schedule.liveVirusByCurrent.get(v.cvx);
       if (!rules) continue;
-      for (const p of c.all) for (const r of rules) if (r.previous === p.cvx) bump(addOffset(p.date, r.end), `live virus conflict with CVX ${p.cvx} of ${fmt(p.date)}`);
+      for (const p of c.all) for (const r of rules) if (r.previous === p.cvx) { const x = addOffset(p.date, r.end); if (x > earliest) { earliest = x; basis = `live virus conflict (${r.end.text}) with CVX ${p.cvx} given `; basisRef = p.date; } }
     }
-    if (td.season) bump(td.season.start, 'season start');
-    for (const e of ps.evals) if (e.inadvertent || e.status === 'valid' || e.status === 'not_valid') bump(e.dose.date, 'date of the most recent dose evaluated');
+    if (td.season && td.season.start > earliest) { earliest = td.season.start; basis = 'season start'; }
+    for (const e of ps.evals) if ((e.inadvertent || e.status === 'valid' || e.status === 'not_valid') && e.dose.date > earliest) { earliest = e.dose.date; basis = 'date of the most recent dose'; }
     const latest = ar?.maxAge ? maxA - 1 : undefined;
     if (earliest === EVER) { ps.status = 'aged_out'; ps.notes.push(`${td.doseNumber}: no date from which it could be given (no minimum age, interval or earlier dose)`); return; }
     if (earliest >= maxA) { ps.status = 'aged_out'; ps.notes.push(`${td.doseNumber}: cannot be given before the maximum age (${ar?.maxAge?.text})`); return; }
@@ -327,16 +339,18 @@ function forecastSeries(c: Ctx, ps: PatientSeries, doses: Dose[], facts: Antigen
     const lastMax = ageDate(c, ageRow(targets[targets.length - 1]!.td, c.asOf)?.maxAge, NEVER);
     ps.status = 'not_complete';
     ps.forecast = { doseNumber, target: t, earliest, unadjRec, rec, unadjPastDue, pastDue, latest, types, cvx, priority, finish, completable: finish < lastMax,
-      why: `${td.doseNumber} of '${s.name}': earliest ${fmt(earliest)}${why.length ? ` from ${why.slice(-2).join(', ')}` : ''}; recommended ${fmt(rec)}${ar?.earliestRecAge ? ` (age ${ar.earliestRecAge.text})` : recInt !== undefined ? ' (recommended interval)' : ''}${pastDue !== undefined ? `; past due after ${fmt(pastDue)}` : ''}` };
+      td, basis, basisRef, recBasis: ar?.earliestRecAge ? `age ${ar.earliestRecAge.text}` : recInt !== undefined ? 'recommended interval' : '' };
     return;
   }
 }
 
 // ---- chapter 5: relevant patient series ------------------------------------------------------------------------
-function genderOk(c: Ctx, req: string[]): boolean {
-  if (!req.length) return true;
-  const g = c.gender.toLowerCase();
-  return req.some((r) => { const x = r.toLowerCase(); return x.startsWith('unknown') ? !g || g === 'u' : !!g && x[0] === g[0]; });
+function genderOk(c: Ctx, s: Series): boolean {
+  const keys = s.genderKeys;
+  if (!keys.length) return true;
+  const g = c.genderKey;
+  for (const k of keys) if (k === 'u' ? g === '' || g === 'u' : k === g) return true;
+  return false;
 }
 /** Table 5-4; `future` also accepts an indication whose begin age is still ahead (the series is forecast from then). */
 function indicationApplies(c: Ctx, s: Series, future = false): string | undefined {
@@ -346,86 +360,101 @@ function indicationApplies(c: Ctx, s: Series, future = false): string | undefine
 
 // ---- chapter 8: best patient series ------------------------------------------------------------------------------
 const PRIORITY = (p: string) => p.toUpperCase().charCodeAt(0) || 65;
-function selectBest(c: Ctx, runs: PatientSeries[]): { best: PatientSeries[]; prioritized: PatientSeries[]; reason: string } {
-  const groups = new Map<string, PatientSeries[]>();
-  for (const r of runs) (groups.get(r.series.group) ?? groups.set(r.series.group, []).get(r.series.group)!).push(r);
-  const prioritized: PatientSeries[] = [];
-  const reasons: string[] = [];
-  for (const [g, list] of groups) {
-    const allCi = list.every((r) => r.status === 'contraindicated');
-    const candidate = (r: PatientSeries) => r.status !== 'contraindicated' || allCi;
-    // priority is compared among the series the patient can still follow (an aged-out series does not block a lower priority)
-    // and, when some risk series already has valid doses, among those (the patient is on that path)
-    let viable = list.filter((r) => r.status !== 'aged_out');
-    if (viable.some((r) => r.satisfied > 0 && r.series.type.toLowerCase() === 'risk')) viable = viable.filter((r) => r.satisfied > 0 || r.series.type.toLowerCase() !== 'risk');
-    const bestPri = Math.min(...(viable.length ? viable : list).map((r) => PRIORITY(r.series.priority)));
-    const noneValid = list.every((r) => r.satisfied === 0);
-    const hasDefault = list.some((r) => r.series.isDefault);
-    const scorable = list.filter((r) => {
-      const ty = r.series.type.toLowerCase();
-      if (ty === 'risk') return PRIORITY(r.series.priority) === bestPri && candidate(r);
-      if (ty === 'standard') {
-        if (r.satisfied > 0) return r.firstValid! < ageDate(c, r.series.maxAgeToStart, NEVER) && candidate(r);
-        return noneValid && !hasDefault && candidate(r);
-      }
-      return r.status === 'complete';
-    });
-    const complete = scorable.filter((r) => r.status === 'complete');
-    const inProcess = scorable.filter((r) => r.status !== 'complete' && r.satisfied > 0);
-    const def = list.filter((r) => r.series.isDefault);
-    let chosen: PatientSeries | undefined, why = '';
-    if (scorable.length === 0) { if (def.length === 1) { chosen = def[0]; why = 'no scorable series: default series'; } }
-    else if (scorable.length === 1) { chosen = scorable[0]; why = 'only scorable series'; }
-    else if (complete.length === 1) { chosen = complete[0]; why = 'only complete series'; }
-    else if (complete.length === 0 && inProcess.length === 1) { chosen = inProcess[0]; why = 'only in-process series'; }
-    else if (complete.length === 0 && inProcess.length === 0 && def.length === 1 && scorable.includes(def[0]!)) { chosen = def[0]; why = 'default series'; }
-    if (!chosen && scorable.length) {
-      const scored = complete.length >= 2 ? complete : inProcess.length >= 2 ? inProcess : scorable.filter((r) => r.satisfied === 0).length ? scorable.filter((r) => r.satisfied === 0) : scorable;
-      const kind = complete.length >= 2 ? 'complete' : inProcess.length >= 2 ? 'in-process' : 'no valid doses';
-      for (const r of scored) r.score = 0;
-      // award: +p to the single holder, 0 to tied holders, -p to the others (ties n/a: +p to each holder)
-      const award = (pred: (r: PatientSeries) => boolean, p: number, tieZero: boolean, neg = -p) => {
-        const holders = scored.filter(pred);
-        for (const r of scored) r.score! += holders.includes(r) ? (tieZero && holders.length > 1 ? 0 : p) : neg;
-      };
-      const maxValid = Math.max(...scored.map((r) => r.satisfied));
-      if (kind === 'complete') award((r) => r.satisfied === maxValid, 1, true);
-      else if (kind === 'in-process') {
-        const remaining = (r: PatientSeries) => r.targets.filter((x) => x.status === 'not_satisfied').length;
-        const minRemaining = Math.min(...scored.map(remaining));
-        const finishes = scored.filter((r) => r.forecast?.completable).map((r) => r.forecast!.finish);
-        const minFinish = finishes.length ? Math.min(...finishes) : NEVER;
-        award((r) => r.series.productPath && r.allValid, 2, false);
-        award((r) => !!r.forecast?.completable, 3, false);
-        award((r) => r.satisfied === maxValid, 2, true);
-        award((r) => remaining(r) === minRemaining, 2, true);
-        award((r) => !!r.forecast?.completable && r.forecast.finish <= minFinish, 1, true);
-      } else {
-        const starts = scored.map((r) => r.forecast?.earliest ?? NEVER);
-        const minStart = Math.min(...starts);
-        award((r) => (r.forecast?.earliest ?? NEVER) === minStart && minStart < NEVER, 1, true);
-        award((r) => !!r.forecast?.completable, 1, false);
-        award((r) => r.series.productPath, -1, false, 1);
-      }
-      chosen = scored.reduce((a, b) => (b.score! > a.score! || (b.score === a.score && b.series.preference < a.series.preference) ? b : a));
-      why = `highest score ${chosen.score} among ${scored.length} ${kind} series`;
-    }
-    if (chosen) { prioritized.push(chosen); reasons.push(`group ${g}: '${chosen.series.name}' (${why})`); }
+function isCandidate(r: PatientSeries, allCi: boolean): boolean { return r.status !== 'contraindicated' || allCi; }
+function remainingTargets(r: PatientSeries): number { let n = 0; for (const x of r.targets) if (x.status === 'not_satisfied') n++; return n; }
+/** Award +p to the single series meeting the condition, 0 to each of several (when `tieZero`), `neg` to the others. */
+function award(scored: PatientSeries[], holds: boolean[], p: number, tieZero: boolean, neg: number): void {
+  let n = 0;
+  for (const h of holds) if (h) n++;
+  for (let i = 0; i < scored.length; i++) scored[i]!.score! += holds[i] ? (tieZero && n > 1 ? 0 : p) : neg;
+}
+function prioritizeGroup(c: Ctx, list: PatientSeries[]): { chosen?: PatientSeries; why: string } {
+  if (list.length === 1) {
+    // a lone series is scorable or the group's default; it is prioritized either way unless it cannot be scored at all
+    const r = list[0]!;
+    if (r.series.isDefault || r.series.kind === 'risk' || (r.series.kind === 'standard' && (r.satisfied === 0 || r.firstValid! < ageDate(c, r.series.maxAgeToStart, NEVER))) || r.status === 'complete')
+      return { chosen: r, why: 'only relevant series' };
+    return { why: 'no scorable series' };
   }
-  // 8.8: drop prioritized series made redundant by an equivalent series group
-  // equivalence is read as declared: a series naming group N may be replaced by group N's series (a risk series that names
-  // no equivalent group is never made redundant by a complete standard series)
-  const equivalent = (a: Series, b: Series) => a.group !== b.group && b.equivalentGroups.includes(a.group);
-  const best = prioritized.filter((p) => {
-    if (p.status === 'complete') return true;
-    const eq = prioritized.filter((o) => o !== p && equivalent(o.series, p.series));
-    if (eq.some((o) => o.status === 'complete')) return false;
-    const ty = p.series.type.toLowerCase();
-    if (ty === 'evaluation only') return false;
-    if (ty === 'risk') return true;
-    return !eq.some((o) => o.series.type.toLowerCase() === 'risk');
-  });
-  return { best, prioritized, reason: reasons.join('; ') };
+  let allCi = true, noneValid = true, hasDefault = false, riskValid = false;
+  for (const r of list) {
+    if (r.status !== 'contraindicated') allCi = false;
+    if (r.satisfied > 0) { noneValid = false; if (r.series.kind === 'risk') riskValid = true; }
+    if (r.series.isDefault) hasDefault = true;
+  }
+  // priority is compared among the series the patient can still follow (an aged-out series does not block a lower priority)
+  // and, when some risk series already has valid doses, among those (the patient is on that path)
+  let bestPri = 999, anyViable = false;
+  for (const r of list) if (r.status !== 'aged_out' && (!riskValid || r.satisfied > 0 || r.series.kind !== 'risk')) { anyViable = true; bestPri = Math.min(bestPri, PRIORITY(r.series.priority)); }
+  if (!anyViable) for (const r of list) bestPri = Math.min(bestPri, PRIORITY(r.series.priority));
+  const scorable: PatientSeries[] = [], complete: PatientSeries[] = [], inProcess: PatientSeries[] = [], def: PatientSeries[] = [];
+  for (const r of list) {
+    if (r.series.isDefault) def.push(r);
+    const k = r.series.kind;
+    let ok: boolean;
+    if (k === 'risk') ok = PRIORITY(r.series.priority) === bestPri && isCandidate(r, allCi);
+    else if (k === 'standard') ok = r.satisfied > 0 ? r.firstValid! < ageDate(c, r.series.maxAgeToStart, NEVER) && isCandidate(r, allCi) : noneValid && !hasDefault && isCandidate(r, allCi);
+    else ok = r.status === 'complete';
+    if (!ok) continue;
+    scorable.push(r);
+    if (r.status === 'complete') complete.push(r); else if (r.satisfied > 0) inProcess.push(r);
+  }
+  if (scorable.length === 0) return def.length === 1 ? { chosen: def[0], why: 'no scorable series: default series' } : { why: 'no scorable series' };
+  if (scorable.length === 1) return { chosen: scorable[0], why: 'only scorable series' };
+  if (complete.length === 1) return { chosen: complete[0], why: 'only complete series' };
+  if (complete.length === 0 && inProcess.length === 1) return { chosen: inProcess[0], why: 'only in-process series' };
+  if (complete.length === 0 && inProcess.length === 0 && def.length === 1 && scorable.includes(def[0]!)) return { chosen: def[0], why: 'default series' };
+  let scored: PatientSeries[], kind: string;
+  if (complete.length >= 2) { scored = complete; kind = 'complete'; }
+  else if (inProcess.length >= 2) { scored = inProcess; kind = 'in-process'; }
+  else { scored = scorable.filter((r) => r.satisfied === 0); if (!scored.length) scored = scorable; kind = 'no valid doses'; }
+  for (const r of scored) r.score = 0;
+  let maxValid = 0;
+  for (const r of scored) if (r.satisfied > maxValid) maxValid = r.satisfied;
+  if (kind === 'complete') award(scored, scored.map((r) => r.satisfied === maxValid), 1, true, -1);
+  else if (kind === 'in-process') {
+    let minRemaining = 1e9, minFinish = NEVER;
+    for (const r of scored) { minRemaining = Math.min(minRemaining, remainingTargets(r)); if (r.forecast?.completable) minFinish = Math.min(minFinish, r.forecast.finish); }
+    award(scored, scored.map((r) => r.series.productPath && r.allValid), 2, false, -2);
+    award(scored, scored.map((r) => !!r.forecast?.completable), 3, false, -3);
+    award(scored, scored.map((r) => r.satisfied === maxValid), 2, true, -2);
+    award(scored, scored.map((r) => remainingTargets(r) === minRemaining), 2, true, -2);
+    award(scored, scored.map((r) => !!r.forecast?.completable && r.forecast.finish <= minFinish), 1, true, -1);
+  } else {
+    let minStart = NEVER;
+    for (const r of scored) if (r.forecast && r.forecast.earliest < minStart) minStart = r.forecast.earliest;
+    award(scored, scored.map((r) => minStart < NEVER && r.forecast?.earliest === minStart), 1, true, -1);
+    award(scored, scored.map((r) => !!r.forecast?.completable), 1, false, -1);
+    award(scored, scored.map((r) => r.series.productPath), -1, false, 1);
+  }
+  let chosen = scored[0]!;
+  for (const b of scored) if (b.score! > chosen.score! || (b.score === chosen.score && b.series.preference < chosen.series.preference)) chosen = b;
+  return { chosen, why: `highest score ${chosen.score} among ${scored.length} ${kind} series` };
+}
+/** 8.8 equivalence is read as declared: a series naming group N may be replaced by group N's series (a risk series that
+ *  names no equivalent group is never made redundant by a complete standard series). */
+function namesGroup(p: Series, o: Series): boolean { return o.group !== p.group && p.equivalentGroups.includes(o.group); }
+function selectBest(c: Ctx, runs: PatientSeries[]): { best: PatientSeries[]; prioritized: PatientSeries[]; reason: string } {
+  const prioritized: PatientSeries[] = [];
+  let reason = '';
+  // runs come sorted by series group: walk each group's contiguous run
+  for (let i = 0; i < runs.length;) {
+    let j = i + 1;
+    while (j < runs.length && runs[j]!.series.group === runs[i]!.series.group) j++;
+    const { chosen, why } = prioritizeGroup(c, i === 0 && j === runs.length ? runs : runs.slice(i, j));
+    if (chosen) { prioritized.push(chosen); reason += `${reason ? '; ' : ''}group ${chosen.series.group}: '${chosen.series.name}' (${why})`; }
+    i = j;
+  }
+  if (prioritized.length <= 1) return { best: prioritized, prioritized, reason };
+  const best: PatientSeries[] = [];
+  for (const p of prioritized) {
+    if (p.status === 'complete') { best.push(p); continue; }
+    let eqComplete = false, eqRisk = false;
+    for (const o of prioritized) if (o !== p && namesGroup(p.series, o.series)) { if (o.status === 'complete') eqComplete = true; if (o.series.kind === 'risk') eqRisk = true; }
+    if (eqComplete || p.series.kind === 'evaluation') continue;
+    if (p.series.kind === 'risk' || !eqRisk) best.push(p);
+  }
+  return { best, prioritized, reason };
 }
 
 // ---- chapters 4-8 for one antigen -------------------------------------------------------------------------------
@@ -439,13 +468,16 @@ function antigenDoses(c: Ctx, an: string): Dose[] {
   return out;
 }
 
-function ensureAntigen(c: Ctx, an: string): Map<number, EvaluationStatus> | undefined {
-  const have = c.antigenDoseStatus.get(an);
-  if (have) return have;
-  const a = c.schedule.antigens.get(an);
-  if (!a) return undefined;
-  evaluateAntigen(c, a, c.schedule.antigenToGroup.get(an) ?? an);
-  return c.antigenDoseStatus.get(an);
+/** The evaluation status of dose `i` in antigen `an`'s primary best series (evaluating that antigen if needed). */
+function ensureAntigen(c: Ctx, an: string, i: number): EvaluationStatus | undefined {
+  if (!c.bestByAntigen.has(an)) {
+    const a = c.schedule.antigens.get(an);
+    if (!a) return undefined;
+    evaluateAntigen(c, a, c.schedule.antigenToGroup.get(an) ?? an);
+  }
+  const p = c.bestByAntigen.get(an)?.[0];
+  if (p) for (const e of p.evals) if (e.dose.i === i) return e.status;
+  return undefined;
 }
 
 function antigenFacts(c: Ctx, a: Antigen): AntigenFacts {
@@ -462,39 +494,64 @@ function antigenFacts(c: Ctx, a: Antigen): AntigenFacts {
 
 function toForecast(f: SeriesForecast, s: Series): Forecast {
   return { doseNumber: f.doseNumber, earliestDate: fmt(f.earliest), recommendedDate: fmt(f.rec), pastDueDate: f.pastDue !== undefined ? fmt(f.pastDue) : undefined,
-    latestDate: f.latest !== undefined ? fmt(f.latest) : undefined, vaccineTypes: f.types, cvx: f.cvx, seriesType: s.type, explanation: f.why };
+    latestDate: f.latest !== undefined ? fmt(f.latest) : undefined, vaccineTypes: f.types, cvx: f.cvx, seriesType: s.type, explanation: forecastWhy(f, s) };
 }
 
+/** Ordering of an antigen's best series, the primary one first: a series the patient may follow now before one they are
+ *  too young to start (e.g. the 50+ pneumococcal series for a child), a risk series (not aged out) before a standard one,
+ *  then an actionable status before a settled one, then the earliest forecast. */
+function seriesOrderKey(c: Ctx, p: PatientSeries): number {
+  const notYet = p.satisfied === 0 && !!p.series.minAgeToStart && c.asOf < ageDate(c, p.series.minAgeToStart, EVER);
+  const risk = p.series.kind === 'risk' && p.status !== 'aged_out';
+  const st = p.status === 'not_complete' ? 0 : p.status === 'contraindicated' ? 1 : p.status === 'immune' ? 2 : p.status === 'complete' ? 3 : p.status === 'not_recommended' ? 4 : 5;
+  return (notYet ? 1000 : 0) + (risk ? 0 : 100) + st * 10;
+}
+
+const NO_EVALS: DoseEvaluation[] = [];
 function evaluateAntigen(c: Ctx, a: Antigen, group: string): AntigenResult {
   const cached = c.antigenResults.get(a.name);
   if (cached) return cached;
   c.inProgress.add(a.name);
   const doses = antigenDoses(c, a.name);
   const facts = antigenFacts(c, a);
+  const hasObs = c.obs.size > 0;
   const relevant: Series[] = [];
-  const relevanceNotes: string[] = [];
+  let relevanceNotes = '';
   for (const s of a.series) {
-    if (!genderOk(c, s.requiredGender)) continue;
-    if (s.type.toLowerCase() === 'risk') { const code = indicationApplies(c, s); if (!code) continue; relevanceNotes.push(`'${s.name}' indicated by observation ${code}`); }
+    if (!genderOk(c, s)) continue;
+    if (s.kind === 'risk') {
+      if (!hasObs) continue;
+      const code = indicationApplies(c, s);
+      if (!code) continue;
+      relevanceNotes += `${relevanceNotes ? '; ' : ''}'${s.name}' indicated by observation ${code}`;
+    }
     relevant.push(s);
   }
-  // a risk series group with no indication applying yet takes the series whose indication begins later in life, so the
-  // patient is forecast from that age (e.g. dengue from 9 years) instead of getting nothing
-  for (const s of a.series) {
-    if (s.type.toLowerCase() !== 'risk' || relevant.includes(s) || !genderOk(c, s.requiredGender)) continue;
-    if (relevant.some((r) => r.group === s.group && r.type.toLowerCase() === 'risk')) continue;
-    const code = indicationApplies(c, s, true);
-    if (code && !a.series.some((r) => r !== s && r.group === s.group && r.type.toLowerCase() === 'risk' && indicationApplies(c, r))) { relevant.push(s); relevanceNotes.push(`'${s.name}' indicated by observation ${code} from a later age`); }
+  if (hasObs) {
+    // a risk series group with no indication applying yet takes the series whose indication begins later in life, so
+    // the patient is forecast from that age (e.g. dengue from 9 years) instead of getting nothing
+    let added = false;
+    for (const s of a.series) {
+      if (s.kind !== 'risk' || relevant.includes(s) || !genderOk(c, s)) continue;
+      if (relevant.some((r) => r.group === s.group && r.kind === 'risk')) continue;
+      const code = indicationApplies(c, s, true);
+      if (code && !a.series.some((r) => r !== s && r.group === s.group && r.kind === 'risk' && indicationApplies(c, r))) {
+        relevant.push(s); added = true; relevanceNotes += `${relevanceNotes ? '; ' : ''}'${s.name}' indicated by observation ${code} from a later age`;
+      }
+    }
+    if (added) relevant.sort((x, y) => Number(x.group) - Number(y.group));
   }
-  // series groups are processed in order so that "completed series" skip conditions can see earlier groups
-  relevant.sort((x, y) => Number(x.group) - Number(y.group));
   // Without any dose of the antigen no standard series has a valid dose, so in a series group with a default series
   // none of the other standard series is scorable and the default one is prioritized (Table 8-3): skip evaluating them.
   let toRun = relevant;
   if (doses.length === 0) {
-    const defaults = new Map<string, number>();
-    for (const s of relevant) if (s.isDefault && s.type.toLowerCase() === 'standard') defaults.set(s.group, (defaults.get(s.group) ?? 0) + 1);
-    toRun = relevant.filter((s) => s.type.toLowerCase() !== 'standard' || s.isDefault || defaults.get(s.group) !== 1);
+    toRun = [];
+    for (let i = 0; i < relevant.length;) {
+      let j = i, defaults = 0;
+      while (j < relevant.length && relevant[j]!.group === relevant[i]!.group) { if (relevant[j]!.isDefault && relevant[j]!.kind === 'standard') defaults++; j++; }
+      for (let k = i; k < j; k++) { const s = relevant[k]!; if (s.kind !== 'standard' || s.isDefault || defaults !== 1) toRun.push(s); }
+      i = j;
+    }
   }
   const completeGroups = new Map<string, DayNum>();
   const runs: PatientSeries[] = [];
@@ -510,34 +567,34 @@ function evaluateAntigen(c: Ctx, a: Antigen, group: string): AntigenResult {
     runs.push(ps);
   }
   const { best, prioritized, reason } = selectBest(c, runs);
-  c.prioritizedByAntigen.set(a.name, prioritized);
-  // one primary best series for the antigen: an actionable one first (not complete, earliest due), risk before standard
-  // a series the patient is too young to start and has no valid dose in (e.g. the 50+ pneumococcal series for a child) comes last
-  const notYet = (p: PatientSeries) => p.satisfied === 0 && !!p.series.minAgeToStart && c.asOf < ageDate(c, p.series.minAgeToStart, EVER);
-  const rank = (p: PatientSeries) => (notYet(p) ? 10 : 0) + (p.status === 'not_complete' ? 0 : p.status === 'contraindicated' ? 1 : p.status === 'immune' ? 2 : p.status === 'complete' ? 3 : p.status === 'not_recommended' ? 4 : 5);
-  // (a risk series the patient has aged out of does not hide the standard one)
-  const isRisk = (p: PatientSeries) => (p.series.type.toLowerCase() === 'risk' && p.status !== 'aged_out' ? 0 : 1);
-  const ordered = [...best].sort((x, y) => (notYet(x) ? 1 : 0) - (notYet(y) ? 1 : 0) || isRisk(x) - isRisk(y) || rank(x) - rank(y) || (x.forecast?.earliest ?? 0) - (y.forecast?.earliest ?? 0));
+  let ordered = best;
+  if (best.length > 1) {
+    const keyed = best.map((p) => ({ p, k: seriesOrderKey(c, p), e: p.forecast?.earliest ?? 0 }));
+    keyed.sort((x, y) => x.k - y.k || x.e - y.e);
+    ordered = keyed.map((x) => x.p);
+  }
   const primary = ordered[0];
-  const statusMap = new Map<number, EvaluationStatus>();
-  const evaluations: DoseEvaluation[] = [];
-  if (primary) for (const e of primary.evals) {
-    statusMap.set(e.dose.i, e.status);
-    evaluations.push({ doseIndex: e.dose.i, id: e.dose.id, date: fmt(e.dose.date), cvx: e.dose.cvx, antigen: a.name, series: primary.series.name,
+  let evaluations = NO_EVALS;
+  if (primary && primary.evals.length) {
+    evaluations = [];
+    for (const e of primary.evals) evaluations.push({ doseIndex: e.dose.i, id: e.dose.id, date: e.dose.dateText, cvx: e.dose.cvx, antigen: a.name, series: primary.series.name,
       targetDose: e.target !== undefined ? primary.targets[e.target]?.td.doseNumber : undefined, status: e.status, reason: e.reason, reasons: e.reasons ?? (e.reason ? [e.reason] : undefined), explanation: e.explanation });
   }
-  c.antigenDoseStatus.set(a.name, statusMap);
   const status: SeriesStatus = primary?.status ?? (facts.immune ? 'immune' : facts.contraindication ? 'contraindicated' : 'not_recommended');
+  let explanation = relevanceNotes;
+  if (primary && primary.notes.length) explanation += (explanation ? '; ' : '') + primary.notes.join('; ');
+  if (facts.immune && !primary) explanation += (explanation ? '; ' : '') + facts.immune;
   const res: AntigenResult = {
     antigen: a.name, vaccineGroup: group, status, selectedSeries: primary?.series.name, seriesType: primary?.series.type,
     seriesConsidered: runs.map((r) => ({ name: r.series.name, group: r.series.group, type: r.series.type, status: r.status, validDoses: r.satisfied, score: r.score, best: best.includes(r) })),
     selectionReason: primary ? `best series '${primary.series.name}' (${primary.series.type}): ${reason}` : `no relevant series${relevant.length ? '' : ' for this patient'}`,
     evaluations, forecast: primary?.status === 'not_complete' && primary.forecast ? toForecast(primary.forecast, primary.series) : undefined,
-    explanation: [relevanceNotes.join('; '), primary ? primary.notes.join('; ') : '', facts.immune ?? '', ].filter(Boolean).join('; '),
+    explanation,
     otherBest: ordered.length > 1 ? ordered.slice(1).map((p) => ({ series: p.series.name, seriesType: p.series.type, status: p.status, forecast: p.status === 'not_complete' && p.forecast ? toForecast(p.forecast, p.series) : undefined,
       evaluations: p.evals.map((e) => ({ doseIndex: e.dose.i, status: e.status, reason: e.reason, targetDose: e.target !== undefined ? p.targets[e.target]?.td.doseNumber : undefined })) })) : undefined,
   };
   c.bestByAntigen.set(a.name, ordered);
+  c.prioritizedByAntigen.set(a.name, prioritized);
   c.antigenResults.set(a.name, res);
   c.inProgress.delete(a.name);
   return res;
@@ -610,7 +667,7 @@ function groupResult(c: Ctx, name: string, res: AntigenResult[]): VaccineGroupRe
       const types = [...new Set(fs.flatMap((f) => f.types))], cvx = [...new Set(fs.flatMap((f) => f.cvx))];
       forecast = { doseNumber, earliestDate: fmt(earliest), recommendedDate: fmt(rec), pastDueDate: pastDue !== undefined ? fmt(pastDue) : undefined,
         latestDate: lates.length ? fmt(Math.min(...lates)) : undefined, vaccineTypes: types, cvx, seriesType: parts[0]!.p!.series.type,
-        explanation: parts.map((x) => `${x.r.antigen}: ${x.p!.forecast!.why}`).join(' | ') };
+        explanation: parts.map((x) => `${x.r.antigen}: ${forecastWhy(x.p!.forecast!, x.p!.series)}`).join(' | ') };
     }
   }
   return { vaccineGroup: name, status, antigens: res.map((r) => r.antigen), doses: [...byDose.entries()].sort((a, b) => a[0] - b[0]).map(([doseIndex, v]) => ({ doseIndex, ...v })),
@@ -626,9 +683,10 @@ export function evaluateAndForecast(input: EngineInput, schedule: Schedule, only
     const prev = obs.get(o.code);
     if (prev === undefined || (d !== null && (prev === null || d > prev))) obs.set(o.code, d);
   }
-  const all: Dose[] = input.doses.map((d, i) => ({ i, id: d.id, date: parseDate(d.date), cvx: normCvx(d.cvx), mvx: d.mvx ?? undefined, condition: d.condition ?? undefined }))
+  const all: Dose[] = input.doses.map((d, i) => ({ i, id: d.id, date: parseDate(d.date), dateText: '', cvx: normCvx(d.cvx), mvx: d.mvx ?? undefined, condition: d.condition ?? undefined }))
     .filter((d) => d.date <= asOf).sort((a, b) => a.date - b.date || a.i - b.i);
-  const c: Ctx = { dob, asOf, gender: input.patient.gender ?? '', obs, schedule, all, ageCache: new Map(), antigenDoseStatus: new Map(), antigenResults: new Map(), bestByAntigen: new Map(), prioritizedByAntigen: new Map(), inProgress: new Set() };
+  for (const d of all) d.dateText = ISO_DATE.test(input.doses[d.i]!.date) ? input.doses[d.i]!.date : fmt(d.date);
+  const c: Ctx = { dob, asOf, gender: input.patient.gender ?? '', genderKey: (input.patient.gender ?? '').trim().toLowerCase().slice(0, 1), obs, schedule, all, stamp: ++runStamp, antigenResults: new Map(), bestByAntigen: new Map(), prioritizedByAntigen: new Map(), inProgress: new Set() };
   const antigens: AntigenResult[] = [];
   const groups: VaccineGroupResult[] = [];
   for (const g of schedule.vaccineGroups.values()) {

@@ -26,6 +26,8 @@ export interface TargetDose {
 export interface Indication { code: string; text: string; beginAge?: Offset; endAge?: Offset }
 export interface Series {
   name: string; antigen: string; vaccineGroup: string; type: string; requiredGender: string[];
+  /** normalized for the engine: series type and required genders as lower-case keys ('f', 'm', 'u') */
+  kind: 'standard' | 'risk' | 'evaluation'; genderKeys: string[];
   isDefault: boolean; productPath: boolean; group: string; groupName: string; equivalentGroups: string[]; priority: string; preference: number;
   minAgeToStart?: Offset; maxAgeToStart?: Offset; indications: Indication[]; doses: TargetDose[];
 }
@@ -142,9 +144,12 @@ export function parseAntigenXml(file: string, xml: string): Antigen {
         recurring: str(d.recurringDose).toLowerCase() === 'yes', season, skips: skips(file, `${w} <conditionalSkip>`, d.conditionalSkip),
       };
     });
+    const requiredGender = (Array.isArray(s.requiredGender) ? s.requiredGender : [s.requiredGender]).map(str).filter(Boolean);
+    const type = str(s.seriesType);
     return {
-      name, antigen, vaccineGroup: str(s.vaccineGroup), type: str(s.seriesType),
-      requiredGender: (Array.isArray(s.requiredGender) ? s.requiredGender : [s.requiredGender]).map(str).filter(Boolean),
+      name, antigen, vaccineGroup: str(s.vaccineGroup), type, requiredGender,
+      kind: /^risk/i.test(type) ? 'risk' : /^eval/i.test(type) ? 'evaluation' : 'standard',
+      genderKeys: requiredGender.map((g) => g.trim().toLowerCase()[0] ?? '').filter(Boolean),
       isDefault: str(sel.defaultSeries) === 'Yes', productPath: str(sel.productPath) === 'Yes', group: str(sel.seriesGroup) || '1', groupName: str(sel.seriesGroupName),
       equivalentGroups: str(s.equivalentSeriesGroups).split(/[;,\s]+/).filter(Boolean),
       priority: str(sel.seriesPriority) || 'A', preference: Number(str(sel.seriesPreference) || '99'),
@@ -156,6 +161,8 @@ export function parseAntigenXml(file: string, xml: string): Antigen {
   const ci = root.contraindications && typeof root.contraindications === 'object' ? root.contraindications : {};
   const im = root.immunity && typeof root.immunity === 'object' ? root.immunity : {};
   const dob = arr(im.dateOfBirth)[0];
+  // series sorted by series group (stable): the engine walks groups in order ("completed series" skips look back)
+  series.sort((x, y) => Number(x.group) - Number(y.group));
   return {
     name: antigenName, series,
     groupContraindications: arr(ci.vaccineGroup).flatMap((g) => contraindications(file, g.contraindication, false)),
