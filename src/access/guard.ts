@@ -107,6 +107,8 @@ export function installAccess(app: FastifyInstance, rt: Partial<AccessRuntime> &
     const { access, reason } = routeAccess(route);
     for (const method of [route.method].flat()) runtime.routes.push({ method, url: route.url, access, reason });
     const guard = async (req: FastifyRequest, reply: FastifyReply) => {
+      // Public reads (static assets, the verification page) need no session lookup at all.
+      if (access === 'public' && SAFE_METHODS.has(req.method)) return;
       const s = await resolveSession(req);
       // Every state-changing request that carries a valid session cookie must prove it comes from our pages.
       if (s && !SAFE_METHODS.has(req.method) && !csrfMatches(req, s)) return sendProblem(reply, 403, 'Forbidden', 'missing or wrong x-csrf-token header');
