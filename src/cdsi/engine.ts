@@ -45,7 +45,9 @@ type TargetStatus = 'not_satisfied' | 'satisfied' | 'skipped';
 interface Target { td: TargetDose; status: TargetStatus; dose?: Dose; note?: string }
 interface SeriesForecast {
   doseNumber: number; target: number; earliest: DayNum; unadjRec: DayNum; rec: DayNum; unadjPastDue?: DayNum; pastDue?: DayNum; latest?: DayNum;
-  types: string[]; cvx: string[]; priority: boolean; finish: DayNum; completable: boolean;
+  types: string[]; cvx: string[]; priority: boolean;
+  /** SELECTB-12 / SELECTB-3, computed only when series are scored (see finishOf) */
+  finish?: DayNum; completable?: boolean;
   td: TargetDose; basis: string; basisRef: DayNum; recBasis: string;
 }
 /** The human-readable reason of a forecast's dates (built only for forecasts that are reported). */
@@ -333,12 +335,8 @@ function forecastSeries(c: Ctx, ps: PatientSeries, doses: Dose[], facts: Antigen
     // FORECASTDN-1
     let doseNumber = 1;
     for (const x of targets) if (x.status === 'satisfied' && (!x.td.season || x.dose!.date >= x.td.season.start)) doseNumber++;
-    // SELECTB-12: forecast finish date = earliest date + minimum intervals of the remaining target doses
-    let finish = earliest;
-    for (let j = t + 1; j < targets.length; j++) { let m: Offset | undefined; for (const iv of targets[j]!.td.intervals) if (iv.fromPrevious && iv.minInt) m = iv.minInt; if (m) finish = addOffset(finish, m); }
-    const lastMax = ageDate(c, ageRow(targets[targets.length - 1]!.td, c.asOf)?.maxAge, NEVER);
     ps.status = 'not_complete';
-    ps.forecast = { doseNumber, target: t, earliest, unadjRec, rec, unadjPastDue, pastDue, latest, types, cvx, priority, finish, completable: finish < lastMax,
+    ps.forecast = { doseNumber, target: t, earliest, unadjRec, rec, unadjPastDue, pastDue, latest, types, cvx, priority,
       td, basis, basisRef, recBasis: ar?.earliestRecAge ? `age ${ar.earliestRecAge.text}` : recInt !== undefined ? 'recommended interval' : '' };
     return;
   }
@@ -360,6 +358,20 @@ function indicationApplies(c: Ctx, s: Series, future = false): string | undefine
 
 // ---- chapter 8: best patient series ------------------------------------------------------------------------------
 const PRIORITY = (p: string) => p.toUpperCase().charCodeAt(0) || 65;
+/** SELECTB-12: forecast finish date = earliest date + minimum intervals of the remaining target doses;
+ *  SELECTB-3: completable when it falls before the maximum age of the last target dose. */
+function completable(c: Ctx, r: PatientSeries): boolean {
+  const f = r.forecast;
+  if (!f) return false;
+  if (f.completable === undefined) {
+    let finish = f.earliest;
+    const targets = r.targets;
+    for (let j = f.target + 1; j < targets.length; j++) { let m: Offset | undefined; for (const iv of targets[j]!.td.intervals) if (iv.fromPrevious && iv.minInt) m = iv.minInt; if (m) finish = addOffset(finish, m); }
+    f.finish = finish;
+    f.completable = finish < ageDate(c, ageRow(targets[targets.length - 1]!.td, c.asOf)?.maxAge, NEVER);
+  }
+  return f.completable;
+}
 function isCandidate(r: PatientSeries, allCi: boolean): boolean { return r.status !== 'contraindicated' || allCi; }
 function remainingTargets(r: PatientSeries): number { let n = 0; for (const x of r.targets) if (x.status === 'not_satisfied') n++; return n; }
 /** Award +p to the single series meeting the condition, 0 to each of several (when `tieZero`), `neg` to the others. */
@@ -414,17 +426,17 @@ function prioritizeGroup(c: Ctx, list: PatientSeries[]): { chosen?: PatientSerie
   if (kind === 'complete') award(scored, scored.map((r) => r.satisfied === maxValid), 1, true, -1);
   else if (kind === 'in-process') {
     let minRemaining = 1e9, minFinish = NEVER;
-    for (const r of scored) { minRemaining = Math.min(minRemaining, remainingTargets(r)); if (r.forecast?.completable) minFinish = Math.min(minFinish, r.forecast.finish); }
+    for (const r of scored) { minRemaining = Math.min(minRemaining, remainingTargets(r)); if (completable(c, r)) minFinish = Math.min(minFinish, r.forecast!.finish!); }
     award(scored, scored.map((r) => r.series.productPath && r.allValid), 2, false, -2);
-    award(scored, scored.map((r) => !!r.forecast?.completable), 3, false, -3);
+    award(scored, scored.map((r) => completable(c, r)), 3, false, -3);
     award(scored, scored.map((r) => r.satisfied === maxValid), 2, true, -2);
     award(scored, scored.map((r) => remainingTargets(r) === minRemaining), 2, true, -2);
-    award(scored, scored.map((r) => !!r.forecast?.completable && r.forecast.finish <= minFinish), 1, true, -1);
+    award(scored, scored.map((r) => completable(c, r) && r.forecast!.finish! <= minFinish), 1, true, -1);
   } else {
     let minStart = NEVER;
     for (const r of scored) if (r.forecast && r.forecast.earliest < minStart) minStart = r.forecast.earliest;
     award(scored, scored.map((r) => minStart < NEVER && r.forecast?.earliest === minStart), 1, true, -1);
-    award(scored, scored.map((r) => !!r.forecast?.completable), 1, false, -1);
+    award(scored, scored.map((r) => completable(c, r)), 1, false, -1);
     award(scored, scored.map((r) => r.series.productPath), -1, false, 1);
   }
   let chosen = scored[0]!;
@@ -648,7 +660,9 @@ function groupResult(c: Ctx, name: string, res: AntigenResult[]): VaccineGroupRe
   let forecast: Forecast | undefined;
   if (status === 'not_complete') {
     const parts = chosen.filter((x) => x.p?.status === 'not_complete' && x.p.forecast);
-    if (parts.length) {
+    if (parts.length === 1 && parts[0]!.r.forecast && c.bestByAntigen.get(parts[0]!.r.antigen)?.[0] === parts[0]!.p && (!hasRisk || (mergedValid.get(parts[0]!.r.antigen) ?? 0) + 1 <= parts[0]!.p!.forecast!.doseNumber)) {
+      forecast = parts[0]!.r.forecast; // the antigen's own forecast, already formatted
+    } else if (parts.length) {
       const fs = parts.map((x) => x.p!.forecast!);
       let earliest: DayNum;
       if (parts.length === 1) earliest = fs[0]!.earliest;
