@@ -614,37 +614,35 @@ function evaluateAntigen(c: Ctx, a: Antigen, group: string): AntigenResult {
 
 // ---- chapter 9: vaccine groups ----------------------------------------------------------------------------------
 const RANK: Record<EvaluationStatus, number> = { valid: 0, extraneous: 1, sub_standard: 2, not_valid: 3 };
+function isActiveRisk(p: PatientSeries): boolean { return p.series.kind === 'risk' && p.status !== 'aged_out'; }
+type GroupDose = VaccineGroupResult['doses'][number];
 function groupResult(c: Ctx, name: string, res: AntigenResult[]): VaccineGroupResult {
   const vg = c.schedule.vaccineGroups.get(name);
   // chapter 9 blends best series of one series type only: the risk series when any antigen of the group has one
-  const isRisk = (p: PatientSeries) => p.series.type.toLowerCase() === 'risk' && p.status !== 'aged_out';
-  const hasRisk = res.some((r) => (c.bestByAntigen.get(r.antigen) ?? []).some(isRisk));
+  let hasRisk = false;
+  for (const r of res) for (const p of c.bestByAntigen.get(r.antigen) ?? []) if (isActiveRisk(p)) hasRisk = true;
   const chosen: { r: AntigenResult; p?: PatientSeries }[] = [];
   for (const r of res) {
     const best = c.bestByAntigen.get(r.antigen) ?? [];
-    const p = hasRisk ? best.find(isRisk) : best[0];
+    const p = hasRisk ? best.find(isActiveRisk) : best[0];
     if (p || !hasRisk) chosen.push({ r, p });
   }
-  const byDose = new Map<number, { status: EvaluationStatus; reason?: string; reasons?: string[]; seriesType?: string; explanation?: string }>();
+  const byDose = new Map<number, Omit<GroupDose, 'doseIndex'>>();
   // with a risk series, a dose not valid there but valid in the antigen's standard prioritized series keeps its standard
   // evaluation: the history is read as one path (routine doses first, then the risk doses)
   const mergedValid = new Map<string, number>();
   for (const { r, p } of chosen) {
+    if (!p?.evals.length && !hasRisk) continue;
     let nValid = 0;
-    const std = hasRisk ? (c.prioritizedByAntigen.get(r.antigen) ?? []).find((x) => x.series.type.toLowerCase() === 'standard') : undefined;
-    const stdEval = new Map<number, Eval>();
-    for (const e of std?.evals ?? []) stdEval.set(e.dose.i, e);
-    const seen = new Set<number>();
+    const std = hasRisk ? (c.prioritizedByAntigen.get(r.antigen) ?? []).find((x) => x.series.kind === 'standard') : undefined;
     for (const e of p?.evals ?? []) {
-      seen.add(e.dose.i);
-      const se = stdEval.get(e.dose.i);
       let use = e, from = p!;
-      if (se && se.status === 'valid' && e.status !== 'valid') { use = se; from = std!; }
+      if (std) for (const se of std.evals) if (se.dose.i === e.dose.i) { if (se.status === 'valid' && e.status !== 'valid') { use = se; from = std; } break; }
       if (use.status === 'valid') nValid++;
       const cur = byDose.get(e.dose.i);
-      if (!cur || RANK[use.status] > RANK[cur.status]) byDose.set(e.dose.i, { status: use.status, reason: use.reason, reasons: use.reasons ?? (use.reason ? [use.reason] : undefined), seriesType: from.series.type.toLowerCase(), explanation: `${r.antigen}: ${use.explanation}` });
+      if (!cur || RANK[use.status] > RANK[cur.status]) byDose.set(e.dose.i, { status: use.status, reason: use.reason, reasons: use.reasons ?? (use.reason ? [use.reason] : undefined), seriesType: from.series.kind, explanation: `${r.antigen}: ${use.explanation}` });
     }
-    for (const se of std?.evals ?? []) if (!seen.has(se.dose.i) && !byDose.has(se.dose.i)) byDose.set(se.dose.i, { status: se.status, reason: se.reason, reasons: se.reasons, seriesType: 'standard', explanation: `${r.antigen}: ${se.explanation}` });
+    if (std) for (const se of std.evals) if (!byDose.has(se.dose.i) && !(p?.evals ?? []).some((e) => e.dose.i === se.dose.i)) byDose.set(se.dose.i, { status: se.status, reason: se.reason, reasons: se.reasons, seriesType: 'standard', explanation: `${r.antigen}: ${se.explanation}` });
     mergedValid.set(r.antigen, nValid);
   }
   const statuses = chosen.map(({ r, p }) => p?.status ?? r.status);
@@ -684,7 +682,9 @@ function groupResult(c: Ctx, name: string, res: AntigenResult[]): VaccineGroupRe
         explanation: parts.map((x) => `${x.r.antigen}: ${forecastWhy(x.p!.forecast!, x.p!.series)}`).join(' | ') };
     }
   }
-  return { vaccineGroup: name, status, antigens: res.map((r) => r.antigen), doses: [...byDose.entries()].sort((a, b) => a[0] - b[0]).map(([doseIndex, v]) => ({ doseIndex, ...v })),
+  const doses: GroupDose[] = [];
+  if (byDose.size) { for (const [doseIndex, v] of byDose) doses.push({ doseIndex, ...v }); doses.sort((a, b) => a.doseIndex - b.doseIndex); }
+  return { vaccineGroup: name, status, antigens: res.map((r) => r.antigen), doses,
     forecast, explanation: `${hasRisk ? 'risk series forecast; ' : ''}` + res.map((r) => `${r.antigen}: ${r.status}; ${r.selectionReason}${r.explanation ? `; ${r.explanation}` : ''}`).join(' | ') };
 }
 
