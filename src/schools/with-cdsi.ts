@@ -1,12 +1,14 @@
 // Adapter between the CDSi engine and the school evaluator: fills in, per dose, its CDSi validity per
 // antigen and the forecast (earliest / past-due date of the next dose per antigen).
-// Until the engine in src/cdsi lands, `minimalCdsi` stands in: a dose is valid for an antigen when it
-// was given on or after the antigen's absolute minimum age for a first dose (minimum age less the
-// 4-day grace period). It knows nothing of intervals, so it over-counts; callers can pass the real
-// engine through the `engine` parameter.
+// The default engine is the registry's CDSi engine (src/cdsi, through cdsi-engine.ts) on the schedule of
+// IIS_CDSI_DIR: a dose counts for school only when CDSi finds it valid. `minimalCdsi` is a stand-in that
+// only knows each antigen's absolute minimum age for a first dose (less the 4-day grace period); it is
+// used for antigens the CDSi schedule does not know (an invented pack), when no schedule can be loaded,
+// or when IIS_SCHOOLS_ENGINE=stand-in (fast screening of very large districts).
 import { addDays, addDuration, type IsoDate } from './dates.ts';
 import { checkInput, evaluateChecked, EvaluationInputError, type DoseInput, type EvaluationInput, type ForecastInput } from './evaluate.ts';
 import type { Pack } from './pack.ts';
+import { cdsiEngineFor, defaultCdsiSchedule } from './cdsi-engine.ts';
 
 export interface CdsiResult {
   /** validFor per antigen, one entry per input dose (same order). */
@@ -56,10 +58,42 @@ function buildMinimal(pack: Pack): CdsiEngine {
   };
 }
 
-/** Fill in validity and forecast from the engine; validity already supplied by the caller is kept. */
-export function withCdsi(input: EvaluationInput, engine: CdsiEngine = minimalCdsi(input.pack)): EvaluationInput {
-  const r = engine({ dob: input.student.dob, sex: input.student.sex }, input.doses.map((d) => ({ date: d.date, cvx: d.cvx })), input.asOf);
-  const doses: DoseInput[] = input.doses.map((d, i) => (d.validFor ? d : { ...d, validFor: r.doses[i] }));
+const defaults = new WeakMap<Pack, CdsiEngine>();
+
+/** The engine used when none is given: CDSi, with the stand-in for antigens CDSi does not know. */
+export function defaultEngine(pack: Pack): CdsiEngine {
+  let e = defaults.get(pack);
+  if (e) return e;
+  e = buildDefault(pack);
+  defaults.set(pack, e);
+  return e;
+}
+
+function buildDefault(pack: Pack): CdsiEngine {
+  if (process.env.IIS_SCHOOLS_ENGINE === 'stand-in') return minimalCdsi(pack);
+  let schedule;
+  try { schedule = defaultCdsiSchedule(); } catch { return minimalCdsi(pack); }
+  const real = cdsiEngineFor(pack, schedule);
+  const unknown = [...new Set(pack.levels.flatMap((l) => l.requirements.flatMap((r) => r.antigens)))].filter((a) => !schedule.antigens.has(a));
+  if (!unknown.length) return real;
+  const stand = minimalCdsi(pack);
+  return (patient, doses, asOf) => {
+    const r = real(patient, doses, asOf);
+    const s = stand(patient, doses, asOf);
+    r.doses.forEach((v, i) => { for (const a of unknown) if (a in s.doses[i]) v[a] = s.doses[i][a]; });
+    return r;
+  };
+}
+
+/**
+ * Fill in validity and forecast from the engine; validity already supplied by the caller is kept. A dose the
+ * caller declares not valid is left out of the engine run, so the forecast describes the history without it.
+ */
+export function withCdsi(input: EvaluationInput, engine: CdsiEngine = defaultEngine(input.pack)): EvaluationInput {
+  const kept = input.doses.map((_, i) => i).filter((i) => !input.doses[i].validFor || Object.values(input.doses[i].validFor!).every(Boolean));
+  const r = engine({ dob: input.student.dob, sex: input.student.sex }, kept.map((i) => ({ date: input.doses[i].date, cvx: input.doses[i].cvx })), input.asOf);
+  const verdict = new Map(kept.map((i, k) => [i, r.doses[k]]));
+  const doses: DoseInput[] = input.doses.map((d, i) => (d.validFor ? d : { ...d, validFor: verdict.get(i) ?? {} }));
   return { ...input, doses, forecast: input.forecast ?? r.forecast };
 }
 

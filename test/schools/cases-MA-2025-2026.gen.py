@@ -16,7 +16,7 @@ def case(name, grade, dob, doses, expected, vaccines, asOf=AS, obs=None, ex=None
     if flags: c["student"]["flags"] = flags
     c["observations"] = obs or []
     c["exemptions"] = ex or []
-    if forecast: c["forecast"] = forecast
+    if forecast is not None: c["forecast"] = forecast
     c["expected"] = {"status": expected, "vaccines": vaccines}
     if earliest: c["expected"]["earliestNextDose"] = earliest
     cases.append(c)
@@ -54,9 +54,10 @@ case("K: DT x5 with a medical exemption for DTaP counts", "K", K, base + [(dt,'2
 case("K: DT x5 with a documented pertussis contraindication (observation 086)", "K", K, base + [(dt,'28') for dt,_ in dtap5(K)], C, k6(), obs=[{"code": "086", "date": add(K,m=3)}])
 case("K: a second DTaP on the same day counts once", "K", K, base + dtap5(K)[:3] + [(dtap5(K)[2][0],'20'), (add(K,y=3),'20')], NC, k6(DTaP=NC))
 G2 = '2017-05-01'
-case("Grade 2: catch-up from age 7 with Td (1 DTaP at 2y, Td at 7y1m and 7y3m)", "2", G2, full(G2, skip=("dtap",)) + [(add(G2,y=2),'20'),(add(G2,y=7,m=1),'09'),(add(G2,y=7,m=3),'115')], C, k6(), asOf='2025-10-01')
+case("Grade 2: catch-up from age 7 with Td (1 DTaP at 2y, Td at 7y1m and Tdap at 7y7m)", "2", G2, full(G2, skip=("dtap",)) + [(add(G2,y=2),'20'),(add(G2,y=7,m=1),'09'),(add(G2,y=7,m=7),'115')], C, k6(), asOf='2025-10-01')
 case("Grade 2: Td given before age 7 does not count toward the catch-up", "2", G2, full(G2, skip=("dtap",)) + [(add(G2,y=2),'20'),(add(G2,y=6,m=6),'09'),(add(G2,y=7,m=3),'115')], NC, k6(DTaP=NC))
-case("Grade 2: Td 4 days before the 7th birthday counts (grace)", "2", G2, full(G2, skip=("dtap",)) + [(add(G2,y=2),'20'),(add(G2,y=7,days=-4),'09'),(add(G2,y=7,m=3),'115')], C, k6())
+# CDSi takes Td only from age 7 (a vaccine's begin age has no grace period): the pack's grace cannot make it count.
+case("Grade 2: Td 4 days before the 7th birthday does not count (not valid under CDSi)", "2", G2, full(G2, skip=("dtap",)) + [(add(G2,y=2),'20'),(add(G2,y=7,days=-4),'09'),(add(G2,y=7,m=6),'115')], NC, k6(DTaP=NC))
 G1 = '2019-01-10'
 case("Grade 1 age 6: 3 DTaP doses after the 4th birthday is not the catch-up path (under 7)", "1", G1, full(G1, skip=("dtap",)) + [(add(G1,y=4,m=1),'20'),(add(G1,y=4,m=3),'20'),(add(G1,y=5),'20')], NC, k6(DTaP=NC))
 case("K: Kinrix (DTaP-IPV) as the 5th DTaP and 4th polio dose counts for both", "K", K, full(K, skip=("dtap","polio")) + dtap5(K)[:4] + polio4(K)[:3] + [(add(K,y=4,m=1),'130')], C, k6())
@@ -78,7 +79,7 @@ case("K: polio 3rd dose after 4y but only 2 months after the 2nd, given recently
 case("K: polio 4th dose 6 months less 4 days after the 3rd (grace on interval)", "K", K, full(K, skip=("polio",)) + [(add(K,m=2),'10'),(add(K,m=4),'10'),(add(K,y=3,m=10),'10'),(add(add(K,y=3,m=10),m=6,days=-4),'10')], C, k6())
 case("K: polio 4th dose 6 months less 5 days after the 3rd", "K", K, full(K, skip=("polio",)) + [(add(K,m=2),'10'),(add(K,m=4),'10'),(add(K,y=3,m=10),'10'),(add(add(K,y=3,m=10),m=6,days=-5),'10')], NC, k6(Polio=NC))
 # MMR
-M1 = lambda d: full(K, skip=("mmr",)) + d
+M1 = lambda d: full(K, skip=("mmr","var")) + [(add(K,y=1,m=2),'21'),(add(K,y=4,m=3),'21')] + d
 case("K: MMR 1st dose on the 1st birthday", "K", K, M1([(add(K,y=1),'03'),(add(K,y=4),'03')]), C, k6())
 case("K: MMR 1st dose 4 days before the 1st birthday (grace)", "K", K, M1([(add(K,y=1,days=-4),'03'),(add(K,y=4),'03')]), C, k6())
 case("K: MMR 1st dose the day before the 1st birthday (grace)", "K", K, M1([(add(K,y=1,days=-1),'03'),(add(K,y=4),'03')]), C, k6())
@@ -91,8 +92,8 @@ case("K: MMR via MMRV (also varicella)", "K", K, full(K, skip=("mmr","var")) + [
 case("K: MMR laboratory evidence of measles, mumps and rubella", "K", K, M1([]), C, k6(), obs=[{"code": "020"}, {"code": "021"}, {"code": "022"}])
 case("K: MMR laboratory evidence of measles and rubella only", "K", K, M1([]), NC, k6(MMR=NC), obs=[{"code": "020"}, {"code": "022"}])
 LD = '2020-02-29'
-case("K, born on Feb 29: 1st birthday is Mar 1 in a common year; MMR 4 days before it counts", "K", LD, full(LD, skip=("mmr",)) + [('2021-02-25','03'),(add(LD,y=4,m=1),'03')], C, k6())
-case("K, born on Feb 29: MMR 5 days before the Mar 1 birthday does not count", "K", LD, full(LD, skip=("mmr",)) + [('2021-02-24','03'),(add(LD,y=4,m=1),'03')], NC, k6(MMR=NC))
+case("K, born on Feb 29: 1st birthday is Mar 1 in a common year; MMR 4 days before it counts", "K", LD, full(LD, skip=("mmr","var")) + [(add(LD,y=1,m=2),'21'),(add(LD,y=4,m=3),'21'),('2021-02-25','03'),(add(LD,y=4,m=1),'03')], C, k6())
+case("K, born on Feb 29: MMR 5 days before the Mar 1 birthday does not count", "K", LD, full(LD, skip=("mmr","var")) + [(add(LD,y=1,m=2),'21'),(add(LD,y=4,m=3),'21'),('2021-02-24','03'),(add(LD,y=4,m=1),'03')], NC, k6(MMR=NC))
 case("K, born on Feb 29: DTaP 4th dose on 2024-02-29 (4th birthday, a leap year)", "K", LD, full(LD, skip=("dtap",)) + dtap5(LD)[:3] + [('2024-02-29','20')], C, k6())
 case("K, born on Feb 29: DTaP 4th dose 2024-02-24 (5 days early)", "K", LD, full(LD, skip=("dtap",)) + dtap5(LD)[:3] + [('2024-02-24','20')], NC, k6(DTaP=NC))
 # Varicella
@@ -119,13 +120,13 @@ case("K: a dose recorded after the as-of date does not count", "K", K, M1([(add(
 # ---------- Child care and preschool ----------
 U2 = '2024-06-01'
 ccu2 = {"HepB": C, "DTaP": C, "Polio": C, "Hib": C, "MMR": C, "Varicella": C}
-case("Child care, 16 months, no forecast: age-appropriate", "CC", U2, [(U2,'08'),(add(U2,m=2),'120'),(add(U2,m=4),'120')], C, ccu2)
+case("Child care, 16 months, no forecast: age-appropriate", "CC", U2, [(U2,'08'),(add(U2,m=2),'120'),(add(U2,m=4),'120')], C, ccu2, forecast={})
 case("Child care, 16 months, DTaP dose past due per forecast", "CC", U2, [(U2,'08'),(add(U2,m=2),'120'),(add(U2,m=4),'120')], NC, dict(ccu2, DTaP=NC),
      forecast={"Diphtheria": {"earliest": add(U2,m=6), "pastDue": add(U2,m=7)}, "Measles": {"earliest": add(U2,m=12), "pastDue": add(U2,m=18)}})
 case("Child care, 16 months, next doses not yet past due", "CC", U2, [(U2,'08'),(add(U2,m=2),'120'),(add(U2,m=4),'120'),(add(U2,m=6),'120'),(add(U2,m=12),'94')], C, ccu2,
      forecast={"Diphtheria": {"earliest": add(U2,m=15), "pastDue": add(U2,m=20)}, "Measles": {"earliest": add(U2,y=4), "pastDue": add(U2,y=7)}})
 T2 = '2023-10-01'
-case("Child care, the day before the 2nd birthday: still age-appropriate rules", "CC", T2, [], C, ccu2, asOf=add(T2,y=2,days=-1))
+case("Child care, the day before the 2nd birthday: still age-appropriate rules (no forecast supplied)", "CC", T2, [], C, ccu2, asOf=add(T2,y=2,days=-1), forecast={})
 cc2 = {"HepB": NC, "DTaP": NC, "Polio": NC, "Hib": NC, "MMR": NC, "Varicella": NC}
 case("Child care, on the 2nd birthday: the 2-year requirements apply", "CC", T2, [], NC, cc2, asOf=add(T2,y=2))
 P = '2022-05-10'
@@ -155,13 +156,14 @@ def teen(dob, skip=(), extra=()):
 t7 = {"HepB": C, "Tdap": C, "Polio": C, "MMR": C, "Varicella": C, "MenACWY": C}
 case("Grade 7: every requirement met", "7", S7, teen(S7), C, t7)
 case("Grade 7: Tdap missing", "7", S7, teen(S7, skip=("tdap",)), NC, dict(t7, Tdap=NC))
-case("Grade 7: Tdap on the 7th birthday counts", "7", S7, teen(S7, skip=("tdap",), extra=[(add(S7,y=7),'115')]), C, t7)
-case("Grade 7: Tdap 4 days before the 7th birthday counts (grace)", "7", S7, teen(S7, skip=("tdap",), extra=[(add(S7,y=7,days=-4),'115')]), C, t7)
+case("Grade 7: Tdap on the 7th birthday counts (5th dose of a catch-up after 4 DTaP)", "7", S7, teen(S7, skip=("tdap","dtap"), extra=dtap5(S7)[:4] + [(add(S7,y=7),'115')]), C, t7)
+case("Grade 7: Tdap 4 days before the 7th birthday counts (grace; 5th dose of a catch-up)", "7", S7, teen(S7, skip=("tdap","dtap"), extra=dtap5(S7)[:4] + [(add(S7,y=7,days=-4),'115')]), C, t7)
 case("Grade 7: Tdap 5 days before the 7th birthday does not count", "7", S7, teen(S7, skip=("tdap",), extra=[(add(S7,y=7,days=-5),'115')]), NC, dict(t7, Tdap=NC))
 case("Grade 7: Tdap but only 2 DTaP doses in infancy", "7", S7, teen(S7, skip=("dtap",)) + dtap5(S7)[:2], NC, dict(t7, Tdap=NC))
 case("Grade 7: catch-up, 1 DTaP at 2y then Td and Tdap after 7", "7", S7, teen(S7, skip=("dtap","tdap"), extra=[(add(S7,y=2),'20'),(add(S7,y=8),'09'),(add(S7,y=8,m=6),'115')]), C, t7)
 case("Grade 7: MenACWY on the 10th birthday", "7", S7, teen(S7, skip=("men",), extra=[(add(S7,y=10),'136')]), C, t7)
-case("Grade 7: MenACWY 4 days before the 10th birthday (grace)", "7", S7, teen(S7, skip=("men",), extra=[(add(S7,y=10,days=-4),'136')]), C, t7)
+# CDSi's absolute minimum age for the adolescent MenACWY series is 10 years exactly: no grace period.
+case("Grade 7: MenACWY 4 days before the 10th birthday does not count (not valid under CDSi)", "7", S7, teen(S7, skip=("men",), extra=[(add(S7,y=10,days=-4),'136')]), NC, dict(t7, MenACWY=NC))
 case("Grade 7: MenACWY before the 10th birthday does not count", "7", S7, teen(S7, skip=("men",), extra=[(add(S7,y=9),'136')]), NC, dict(t7, MenACWY=NC))
 case("Grade 7: HepB 2-dose adolescent Recombivax (ages 11-15)", "7", S7, teen(S7, skip=("hepb",), extra=[(add(S7,y=11),'43'),(add(S7,y=11,m=5),'43')]), C, t7)
 case("Grade 7: Recombivax 2nd dose under 4 months after the 1st", "7", S7, teen(S7, skip=("hepb",), extra=[(add(S7,y=11),'43'),(add(S7,y=11,m=3),'43')]), NC, dict(t7, HepB=NC))

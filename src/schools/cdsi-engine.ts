@@ -1,0 +1,57 @@
+// The real CDSi engine (src/cdsi) behind the school evaluator's CdsiEngine interface: per input dose, its
+// validity per antigen in the best series, and per antigen the forecast of the next dose. A dose counts for
+// school only when CDSi finds it valid (an extraneous dose, given after the series was already complete, is
+// still a valid dose and counts too); sub-standard and not-valid doses never count.
+import { evaluateAndForecast, loadSchedule, type EngineResult, type Schedule } from '../cdsi/index.ts';
+import type { ForecastInput } from './evaluate.ts';
+import type { Pack } from './pack.ts';
+import type { CdsiEngine, CdsiResult } from './with-cdsi.ts';
+
+/** Turns an engine result into what the school evaluator needs. */
+export function schoolCdsiResult(r: EngineResult, doseCount: number, antigens?: ReadonlySet<string>): CdsiResult {
+  const doses: Record<string, boolean>[] = Array.from({ length: doseCount }, () => ({}));
+  const forecast: ForecastInput = {};
+  for (const a of r.antigens) {
+    if (antigens && !antigens.has(a.antigen)) continue;
+    for (const e of a.evaluations) {
+      const v = doses[e.doseIndex];
+      if (!v) continue;
+      const ok = e.status === 'valid' || e.status === 'extraneous';
+      // A dose evaluated twice for one antigen (several best series) counts when any evaluation is valid.
+      v[a.antigen] = (v[a.antigen] ?? false) || ok;
+    }
+    const complete = a.status === 'complete' || a.status === 'immune';
+    const f: ForecastInput[string] = {};
+    if (complete) f.complete = true;
+    if (a.forecast && !complete) {
+      f.earliest = a.forecast.earliestDate;
+      if (a.forecast.pastDueDate) f.pastDue = a.forecast.pastDueDate;
+    }
+    forecast[a.antigen] = f;
+  }
+  return { doses, forecast };
+}
+
+const byPack = new WeakMap<Pack, WeakMap<Schedule, CdsiEngine>>();
+
+/** The engine for a pack: evaluates only the vaccine groups holding the pack's antigens. */
+export function cdsiEngineFor(pack: Pack, schedule: Schedule): CdsiEngine {
+  let m = byPack.get(pack);
+  if (!m) byPack.set(pack, m = new WeakMap());
+  let e = m.get(schedule);
+  if (e) return e;
+  const antigens = new Set(pack.levels.flatMap((l) => l.requirements.flatMap((r) => r.antigens)));
+  const groups = new Set([...antigens].map((a) => schedule.antigenToGroup.get(a)).filter((g): g is string => !!g));
+  e = (patient, doses, asOf) => schoolCdsiResult(
+    evaluateAndForecast({ patient: { birthDate: patient.dob, gender: patient.sex ?? null }, doses: doses.map((d, i) => ({ id: String(i), date: d.date, cvx: d.cvx })), assessmentDate: asOf },
+      schedule, groups.size ? groups : undefined),
+    doses.length, antigens);
+  m.set(schedule, e);
+  return e;
+}
+
+let defaultSchedule: Schedule | undefined;
+/** The schedule of IIS_CDSI_DIR (default ../shared/cdsi/supporting-data-4.64), loaded once. */
+export function defaultCdsiSchedule(dir = process.env.IIS_CDSI_DIR || new URL('../../../shared/cdsi/supporting-data-4.64', import.meta.url).pathname): Schedule {
+  return defaultSchedule ??= loadSchedule(dir);
+}
