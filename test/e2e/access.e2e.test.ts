@@ -29,6 +29,8 @@ before(async () => {
   patientId = Number(p.rows[0].id);
   const r = await fetch(`${e.baseUrl}/api/v1/patients/${patientId}`, { headers: { cookie: doc.cookie } });
   assert.equal(r.status, 200);
+  const state = await createOrganization(e, { name: 'State Epidemiology', code: 'EPI', kind: 'state' });
+  await createUserForTest(e.db.pool, { organizationId: state, username: 'epi.chen', roles: ['analyst'] });
   b = await launchBrowser();
 });
 after(async () => { await b?.close(); await e?.close(); });
@@ -145,4 +147,16 @@ test('access: request, approval, invitation, TOTP enrolment, an Access Administr
   await page.getByRole('button', { name: 'Search' }).click();
   await page.getByTestId('audit-row').filter({ hasText: 'create user' }).first().waitFor();
   await screenshot(page, T, '09-what-an-administrator-did');
+
+  // 6. An analyst gets access to this one record for a case investigation.
+  await nav(page, 'Analyst access');
+  await page.getByLabel('Analyst').selectOption({ label: 'epi.chen (State Epidemiology)' });
+  await page.getByLabel('Patient id').fill(String(patientId));
+  await page.getByLabel(/^Reason/).fill('measles case 2026-0042');
+  await page.getByRole('button', { name: 'Grant' }).click();
+  await page.getByText(`Access to patient ${patientId} granted.`).waitFor();
+  await page.getByRole('button', { name: `Revoke access of epi.chen to patient ${patientId}` }).waitFor();
+  await screenshot(page, T, '10-analyst-granted-one-record');
+  const g = await e.db.pool.query(`SELECT g.reason FROM patient_access_grant g JOIN app_user u ON u.id = g.user_id WHERE u.username = 'epi.chen' AND g.patient_id = $1 AND g.revoked_at IS NULL`, [patientId]);
+  assert.equal(g.rows[0]?.reason, 'measles case 2026-0042');
 });
