@@ -52,9 +52,16 @@ export function parseDate(s: string): DayNum {
 }
 
 const TWO = Array.from({ length: 32 }, (_, i) => (i < 10 ? '0' : '') + i);
+// formatted dates repeat a lot across patients (assessment dates, ages): a bounded cache saves the civil conversion
+const formatted = new Map<number, string>();
 export function formatDate(n: DayNum): string {
+  let v = formatted.get(n);
+  if (v !== undefined) return v;
   const [y, m, d] = toYmd(n);
-  return `${y >= 1000 ? y : String(y).padStart(4, '0')}-${TWO[m]}-${TWO[d]}`;
+  v = `${y >= 1000 ? y : String(y).padStart(4, '0')}-${TWO[m]}-${TWO[d]}`;
+  if (formatted.size > 100_000) formatted.clear();
+  formatted.set(n, v);
+  return v;
 }
 
 const PART = /([+-])?\s*(\d+)\s*(year|month|week|day)s?/gi;

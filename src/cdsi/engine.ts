@@ -492,8 +492,10 @@ function ensureAntigen(c: Ctx, an: string, i: number): EvaluationStatus | undefi
   return undefined;
 }
 
+const NO_CI: Map<string, string> = new Map();
 function antigenFacts(c: Ctx, a: Antigen): AntigenFacts {
-  const facts: AntigenFacts = { vaccineCi: new Map() };
+  if (c.obs.size === 0 && a.immunity.birthDateBefore === undefined) return { vaccineCi: NO_CI };
+  const facts: AntigenFacts = { vaccineCi: c.obs.size ? new Map() : NO_CI };
   for (const code of a.immunity.codes) if (c.obs.has(code)) { facts.immune = `evidence of immunity: observation ${code}`; break; }
   if (!facts.immune && a.immunity.birthDateBefore !== undefined && c.dob < a.immunity.birthDateBefore) {
     const excluded = [...a.immunity.exclusions].find((x) => c.obs.has(x));
