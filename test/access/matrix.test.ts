@@ -181,6 +181,34 @@ test('the app registers its routes through the guard', () => {
   console.log(`# ${mainRoutes.length} routes (+${routes.length - mainRoutes.length} HEAD): ${mainRoutes.filter((r) => r.access === 'public').length} public`);
 });
 
+/** Every METHOD url the app serves, read from Fastify's own route tree (independent of the guard's hook). */
+function servedRoutes(): string[] {
+  const out: string[] = [];
+  const stack: string[] = [];
+  for (const line of app.printRoutes({ commonPrefix: false }).split('\n')) {
+    const m = /^([│├└─ ]*)(\S.*?)(?: \(([A-Z, ]+)\))?$/.exec(line);
+    if (!m) continue;
+    const depth = m[1].length / 4;
+    stack.length = depth - 1;
+    const parent = stack[depth - 2] ?? '';
+    const path = parent === '/' && !m[2].startsWith('/') ? '/' + m[2] : parent + m[2];
+    stack[depth - 1] = path;
+    for (const method of m[3]?.split(', ') ?? []) out.push(`${method} ${path}`);
+  }
+  return out;
+}
+
+test('every route the app serves went through the guard (only /health is registered before it)', () => {
+  const guarded = new Set(routes.map(key));
+  const served = servedRoutes();
+  assert.ok(served.length >= routes.length, `parsed ${served.length} routes from printRoutes`);
+  const unguarded = served.filter((r) => !guarded.has(r));
+  assert.deepEqual(unguarded.sort(), ['GET /health', 'HEAD /health']);
+  const servedSet = new Set(served);
+  assert.deepEqual(routes.map(key).filter((r) => !servedSet.has(r)), [], 'the route tree was read completely');
+  console.log(`# ${served.length} method+path pairs served, all but /health behind the guard`);
+});
+
 test('every route has a rule in this matrix or is an explicitly listed public route', () => {
   const missing = mainRoutes.filter((r) => !isStatic(r) && !PUBLIC[key(r)] && !SPECS[key(r)]).map(key);
   assert.deepEqual(missing, [], `routes without an authorization rule in test/access/matrix.test.ts: ${missing.join(', ')}`);
