@@ -287,7 +287,7 @@ function forecastSeries(c: Ctx, ps: PatientSeries, doses: Dose[], facts: Antigen
     if (facts.contraindication) { ps.status = 'contraindicated'; ps.notes.push(facts.contraindication); return; }
     // Table 7-7: contraindicated when every preferable vaccine of the series (any of its target doses) is contraindicated
     if (facts.vaccineCi.size && s.doses.every((x) => x.preferable.every((v) => facts.vaccineCi.has(v.cvx)))) {
-      ps.status = 'contraindicated'; ps.notes.push(`every preferable vaccine contraindicated (${[...new Set(td.preferable.map((v) => facts.vaccineCi.get(v.cvx)))].join(', ')})`); return;
+      ps.status = 'contraindicated'; ps.notes.push(`contraindicated: every preferable vaccine of the series is (${[...new Set(td.preferable.map((v) => facts.vaccineCi.get(v.cvx)))].join(', ')})`); return;
     }
     if (td.season && c.asOf > td.season.end) { ps.status = 'not_recommended'; ps.notes.push(`past the seasonal recommendation end date ${fmt(td.season.end)}`); return; }
     const ar = ageRow(td, c.asOf);
