@@ -46,6 +46,8 @@ test('code sets round-trip through the code_value table in PostgreSQL', async ()
   const client = await db.pool.connect();
   try {
     await client.query('BEGIN');
+    // The test template already holds the imported code sets (with CDSi observations): start from an empty table.
+    await client.query('DELETE FROM code_value');
     for (let i = 0; i < rows.length; i += 1000) {
       const chunk = rows.slice(i, i + 1000);
       await client.query(codeValueUpsert(chunk));
