@@ -66,7 +66,7 @@ export async function launchBrowser(): Promise<Browser> {
     locale: 'en-US',
     timezoneId: 'UTC',
   });
-  context.setDefaultTimeout(15_000);
+  context.setDefaultTimeout(30_000); // a loaded 2-core machine can be slow
   const page = context.pages()[0] ?? await context.newPage();
   return {
     context, page,

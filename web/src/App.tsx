@@ -20,8 +20,27 @@ export function App() {
   const first = useRef(true);
   useEffect(() => {
     if (first.current) { first.current = false; return; }
-    const h1 = document.querySelector('main h1') as HTMLElement | null;
-    if (h1) { h1.tabIndex = -1; h1.focus({ preventScroll: true }); } else document.getElementById('main')?.focus({ preventScroll: true });
+    // A page that focused its own first field (autoFocus) keeps it.
+    const main = document.getElementById('main');
+    if (main && document.activeElement && document.activeElement !== main && main.contains(document.activeElement)) return;
+    const focusHeading = () => {
+      const h1 = document.querySelector('main h1') as HTMLElement | null;
+      if (!h1) return false;
+      h1.tabIndex = -1;
+      h1.focus({ preventScroll: true });
+      return true;
+    };
+    if (focusHeading()) return;
+    // The page is still loading its data: focus the page now, and its heading once it appears (unless the person
+    // has moved on meanwhile).
+    main?.focus({ preventScroll: true });
+    const obs = new MutationObserver(() => {
+      if (document.activeElement !== main && document.activeElement !== document.body) { obs.disconnect(); return; }
+      if (focusHeading()) obs.disconnect();
+    });
+    if (main) obs.observe(main, { childList: true, subtree: true });
+    const stop = setTimeout(() => obs.disconnect(), 30_000);
+    return () => { obs.disconnect(); clearTimeout(stop); };
   }, [pathname, loading]);
   useEffect(() => {
     document.title = found ? `${found.route.title} · Immunization Registry` : 'Immunization Registry';
