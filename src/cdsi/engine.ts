@@ -596,7 +596,7 @@ function evaluateAntigen(c: Ctx, a: Antigen, group: string): AntigenResult {
   }
   const status: SeriesStatus = primary?.status ?? (facts.immune ? 'immune' : facts.contraindication ? 'contraindicated' : 'not_recommended');
   let explanation = relevanceNotes;
-  if (primary && primary.notes.length) explanation += (explanation ? '; ' : '') + primary.notes.join('; ');
+  if (primary) for (const n of primary.notes) explanation += (explanation ? '; ' : '') + n;
   if (facts.immune && !primary) explanation += (explanation ? '; ' : '') + facts.immune;
   const res: AntigenResult = {
     antigen: a.name, vaccineGroup: group, status, selectedSeries: primary?.series.name, seriesType: primary?.series.type,
@@ -687,7 +687,16 @@ function groupResult(c: Ctx, name: string, res: AntigenResult[]): VaccineGroupRe
   const doses: GroupDose[] = [];
   if (byDose.size) { for (const [doseIndex, v] of byDose) doses.push({ doseIndex, ...v }); doses.sort((a, b) => a.doseIndex - b.doseIndex); }
   return { vaccineGroup: name, status, antigens: res.map((r) => r.antigen), doses,
-    forecast, explanation: `${hasRisk ? 'risk series forecast; ' : ''}` + res.map((r) => `${r.antigen}: ${r.status}; ${r.selectionReason}${r.explanation ? `; ${r.explanation}` : ''}`).join(' | ') };
+    forecast, explanation: groupExplanation(hasRisk, res) };
+}
+/** Built with + (cheap rope strings), not join, which would copy every antigen's text per vaccine group. */
+function groupExplanation(hasRisk: boolean, res: AntigenResult[]): string {
+  let out = hasRisk ? 'risk series forecast; ' : '';
+  for (let i = 0; i < res.length; i++) {
+    const r = res[i]!;
+    out += (i ? ' | ' : '') + r.antigen + ': ' + r.status + '; ' + r.selectionReason + (r.explanation ? '; ' + r.explanation : '');
+  }
+  return out;
 }
 
 /** Evaluate every dose and forecast every vaccine group (or only `onlyGroups`) as of input.assessmentDate. */
