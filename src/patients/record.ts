@@ -58,9 +58,10 @@ export async function loadPatientRecord(db: Queryable, requestedId: number): Pro
         WHERE v.patient_id = $1 AND NOT v.deleted AND coalesce(upper(v.completion_status), 'CP') NOT IN ('RE')
         ORDER BY v.administered_date, v.id`, [id]),
     db.query(
-      `SELECT r.id, r.refusal_date, r.cvx, r.reason, r.vaccine_text, o.name AS org, s.channel, c.label AS cvx_label
+      `SELECT r.id, r.refusal_date, r.cvx, coalesce(rr.label, r.reason) AS reason, r.vaccine_text, o.name AS org, s.channel, c.label AS cvx_label
          FROM refusal r LEFT JOIN organization o ON o.id = r.organization_id LEFT JOIN submission s ON s.id = r.submission_id
          LEFT JOIN code_value c ON c.code_set = 'VACCINATION_CVX_CODE' AND c.code = r.cvx
+         LEFT JOIN code_value rr ON rr.code_set = 'VACCINATION_REFUSAL' AND rr.code = r.reason
         WHERE r.patient_id = $1 ORDER BY r.refusal_date NULLS LAST, r.id`, [id]),
     db.query(
       `SELECT b.id, b.kind, b.code, b.code_system, b.cdsi_code, b.text, b.observed_date, o.name AS org, s.channel, c.label AS cdsi_label

@@ -109,7 +109,7 @@ test('a needed historical dose is stored without a warning', async () => {
 });
 
 test('refusal and observations go to their tables through a web submission', async () => {
-  const r = await app.inject({ method: 'POST', url: `/api/v1/patients/${patientId}/refusals`, headers: as(provider), payload: { date: '2025-05-01', cvx: '88', reason: 'parental decision' } });
+  const r = await app.inject({ method: 'POST', url: `/api/v1/patients/${patientId}/refusals`, headers: as(provider), payload: { date: '2025-05-01', cvx: '88', reason: '00' } });
   assert.equal(r.statusCode, 201, r.body);
   const o = await app.inject({ method: 'POST', url: `/api/v1/patients/${patientId}/observations`, headers: as(provider), payload: { category: 'contraindication', code: '083', date: '2025-05-01' } });
   assert.equal(o.statusCode, 201, o.body);
@@ -117,6 +117,7 @@ test('refusal and observations go to their tables through a web submission', asy
   assert.equal(bad.statusCode, 400);
   const rec = (await app.inject({ method: 'GET', url: `/api/v1/patients/${patientId}`, headers: as(provider) })).json();
   assert.equal(rec.refusals.length, 1);
+  assert.equal(rec.refusals[0].reason, 'Parental decision');
   assert.equal(rec.observations[0].cdsiCode, '083');
   assert.match(rec.observations[0].label, /Rotavirus/);
   assert.equal(rec.observations[0].channel, 'web');

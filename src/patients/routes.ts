@@ -39,7 +39,8 @@ const vaccinationBody = z.object({
   site: z.string().max(20).optional(),
   informationSource: z.string().regex(/^0[0-8]$/).optional(),
 });
-const refusalBody = z.object({ date: isoDate, cvx: cvxCode.optional(), vaccine: z.string().max(100).optional(), reason: z.string().max(200).optional() })
+// reason: the NIP002 code HL7 senders use in RXA-18 (00 parental decision, 01 religious exemption, 02 other, 03 patient decision).
+const refusalBody = z.object({ date: isoDate, cvx: cvxCode.optional(), vaccine: z.string().max(100).optional(), reason: z.enum(['00', '01', '02', '03']).optional() })
   .refine((b) => b.cvx || b.vaccine, 'name the vaccine refused (cvx or vaccine)');
 const observationBody = z.object({
   category: z.enum(['contraindication', 'immunity', 'disease_history', 'condition']),

@@ -13,8 +13,8 @@ const WHAT: { value: What; label: string; hint: string }[] = [
   { value: 'disease_history', label: 'History of disease', hint: 'a provider-verified history of the disease (e.g. chickenpox)' },
   { value: 'condition', label: 'Other condition or risk', hint: 'a condition that changes the schedule (e.g. asplenia, travel)' },
 ];
-// HL7 table NIP002 (refusal reasons).
-const REFUSAL_REASONS = ['Parental decision', 'Religious exemption', 'Patient decision', 'Other'];
+// HL7 table NIP002 (refusal reasons), stored as the code like an RXA-18 from a sender.
+const REFUSAL_REASONS: [string, string][] = [['00', 'Parental decision'], ['03', 'Patient decision'], ['01', 'Religious exemption'], ['02', 'Other']];
 
 interface ObsCode { code: string; title: string; category: string }
 
@@ -27,7 +27,7 @@ function RecordObservation({ params }: { params: Record<string, string> }) {
   const [date, setDate] = useState(todayIso());
   const [note, setNote] = useState('');
   const [vaccine, setVaccine] = useState<VaccineChoice | null>(null);
-  const [reason, setReason] = useState(REFUSAL_REASONS[0]);
+  const [reason, setReason] = useState(REFUSAL_REASONS[0][0]);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const options = (codes.data?.codes ?? []).filter((c) => c.category === what);
@@ -70,7 +70,7 @@ function RecordObservation({ params }: { params: Record<string, string> }) {
             <div className="field">
               <label htmlFor="refusal-reason">Reason</label>
               <select id="refusal-reason" value={reason} onChange={(e) => setReason(e.target.value)}>
-                {REFUSAL_REASONS.map((r) => <option key={r}>{r}</option>)}
+                {REFUSAL_REASONS.map(([code, label]) => <option key={code} value={code}>{label}</option>)}
               </select>
             </div>
           </>
