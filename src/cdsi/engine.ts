@@ -705,8 +705,9 @@ export function evaluateAndForecast(input: EngineInput, schedule: Schedule, only
   const obs = new Map<string, DayNum | null>();
   for (const o of input.observations ?? []) {
     const d = o.date ? parseDate(o.date) : null;
-    const prev = obs.get(o.code);
-    if (prev === undefined || (d !== null && (prev === null || d > prev))) obs.set(o.code, d);
+    const code = /^\d{1,2}$/.test(o.code) ? o.code.padStart(3, '0') : o.code; // CDSi codes are 3 digits ('7' is '007')
+    const prev = obs.get(code);
+    if (prev === undefined || (d !== null && (prev === null || d > prev))) obs.set(code, d);
   }
   const all: Dose[] = input.doses.map((d, i) => ({ i, id: d.id, date: parseDate(d.date), dateText: '', cvx: normCvx(d.cvx), mvx: d.mvx ?? undefined, condition: d.condition ?? undefined }))
     .filter((d) => d.date <= asOf).sort((a, b) => a.date - b.date || a.i - b.i);
