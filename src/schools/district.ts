@@ -9,7 +9,8 @@ import pg from 'pg';
 import type { DoseInput, Evaluation, ExemptionInput, ObservationInput } from './evaluate.ts';
 import { loadPack, type Pack } from './pack.ts';
 import type { SurveyEntry } from './survey.ts';
-import { evaluateWithCdsi, type CdsiEngine } from './with-cdsi.ts';
+import { evaluateWithCdsi, minimalCdsi, withCdsi, type CdsiEngine } from './with-cdsi.ts';
+import { evaluateChecked } from './evaluate.ts';
 
 type Db = Pick<pg.Pool, 'query'>;
 
@@ -25,6 +26,8 @@ export interface DistrictOptions extends StudentSelection {
   asOf: string;
   batchSize?: number;
   engine?: CdsiEngine;
+  /** 'cdsi' (default: the registry's CDSi engine) or 'stand-in' (minimum ages only: a fast screen). */
+  engineKind?: 'cdsi' | 'stand-in';
   /** Drop per-dose detail (counted/notCounted/notes) from the evaluations: enough for lists and counts. */
   slim?: boolean;
   /**
@@ -94,14 +97,25 @@ export function studentName(s: { givenName: string | null; familyName: string | 
   return [s.givenName, s.familyName].filter(Boolean).join(' ');
 }
 
-/** Evaluate one loaded student (throws EvaluationInputError for unusable records). */
+const gradeSets = new WeakMap<Pack, { grades: Set<string>; exemptions: Set<string> }>();
+
+/**
+ * Evaluate one loaded student (throws EvaluationInputError for unusable records). Values read from the
+ * database are well-formed (dates from DATE columns), so only what a stored record can get wrong is checked:
+ * the grade, a birth date after the as-of date, an exemption type the pack does not know (left out).
+ */
 export function evaluateLoaded(s: LoadedStudent, pack: Pack, asOf: string, engine?: CdsiEngine): Evaluation {
-  return evaluateWithCdsi({
+  let known = gradeSets.get(pack);
+  if (!known) gradeSets.set(pack, known = { grades: new Set(pack.levels.flatMap((l) => l.grades)), exemptions: new Set(pack.exemptions.map((e) => e.type)) });
+  const input = {
     pack, asOf, student: { dob: s.dob!, sex: s.sex ?? undefined, grade: s.grade },
     // A dose dated after the as-of date is not evidence yet (certificates and lists are as of a date); one
     // dated before the birth date is a data error in the record, which must not stop the student's evaluation.
-    doses: s.doses.filter((d) => d.date <= asOf && d.date >= s.dob!), observations: s.observations, exemptions: s.exemptions,
-  }, engine);
+    doses: s.doses.filter((d) => d.date <= asOf && d.date >= s.dob!), observations: s.observations,
+    exemptions: s.exemptions.filter((e) => known.exemptions.has(e.type)),
+  };
+  if (!known.grades.has(s.grade) || !s.dob || s.dob > asOf) return evaluateWithCdsi(input, engine); // throws with the problems
+  return evaluateChecked(withCdsi(input, engine));
 }
 
 function slimmed(e: Evaluation): Evaluation {
@@ -114,6 +128,7 @@ export async function evaluateShare(db: Db, opts: DistrictOptions, part: [number
   const size = opts.batchSize ?? 2000;
   const entries: DistrictEntry[] = [];
   const problems: DistrictProblem[] = [];
+  const engine = opts.engine ?? (opts.engineKind === 'stand-in' ? minimalCdsi(opts.pack) : undefined);
   // The next batch is read while the current one is evaluated.
   let next: Promise<LoadedStudent[]> | undefined = loadStudents(db, opts, [0, 0], size, part);
   while (next) {
@@ -128,7 +143,7 @@ export async function evaluateShare(db: Db, opts: DistrictOptions, part: [number
       if (!s.dob) { problems.push({ patientId: s.patientId, studentId: s.studentId, message: 'no birth date on the patient record' }); continue; }
       let evaluation: Evaluation;
       try {
-        evaluation = evaluateLoaded(s, opts.pack, opts.asOf, opts.engine);
+        evaluation = evaluateLoaded(s, opts.pack, opts.asOf, engine);
       } catch (e) {
         problems.push({ patientId: s.patientId, studentId: s.studentId, message: (e as Error).message });
         continue;

@@ -352,15 +352,24 @@ function evaluateRequirement(input: EvaluationInput, req: Requirement): VaccineE
   const eligible: Eligible[] = [];
   // input.doses is in date order (evaluateStudent sorts once).
   const sorted = input.doses.filter((d) => products.has(cvxKey(d.cvx)));
+  // Hot path (every dose of every requirement of every student): plain loops, no closures per dose.
+  const antigens = req.antigens;
   for (const d of sorted) {
-    const rej = (reason: string) => base.notCounted.push({ date: d.date, cvx: d.cvx, reason });
-    if (d.date > asOf) { rej(`dated after the as-of date ${asOf}`); continue; }
-    if (d.validFor) {
-      const judged = req.antigens.filter((a) => a in d.validFor!);
-      const invalid = judged.filter((a) => !d.validFor![a]);
-      if (invalid.length) { rej(`not valid under the CDSi evaluation for ${invalid.join(', ')}`); continue; }
-      if (!judged.length) { rej(`no CDSi evaluation for ${req.antigens.join(', ')}`); continue; }
+    let why: string | undefined;
+    if (d.date > asOf) why = `dated after the as-of date ${asOf}`;
+    else if (d.validFor) {
+      let judged = 0, invalid: string[] | undefined;
+      for (const a of antigens) {
+        const v = d.validFor[a];
+        if (v === undefined) continue;
+        judged++;
+        if (!v) (invalid ??= []).push(a);
+      }
+      if (invalid) why = `not valid under the CDSi evaluation for ${invalid.join(', ')}`;
+      else if (!judged) why = `no CDSi evaluation for ${antigens.join(', ')}`;
     }
+    if (why) { base.notCounted.push({ date: d.date, cvx: d.cvx, reason: why }); continue; }
+    const rej = (reason: string) => base.notCounted.push({ date: d.date, cvx: d.cvx, reason });
     const rule = req.productRules.length ? ruleFor(req, d.cvx) : undefined;
     if (rule) {
       if (rule.minAge && d.date < threshold(student.dob, rule.minAge, grace)) { rej(`CVX ${d.cvx} counts only from age ${rule.minAge}${rule.note ? ` (${rule.note})` : ''}`); continue; }

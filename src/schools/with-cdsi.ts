@@ -41,8 +41,14 @@ function buildMinimal(pack: Pack): CdsiEngine {
     if (!antigensByCvx.has(k)) antigensByCvx.set(k, new Set());
     for (const a of r.antigens) antigensByCvx.get(k)!.add(a);
   }
+  // Thresholds per birth date and antigen, shared across students born the same day (bounded).
+  const byDob = new Map<string, Map<string, string>>();
   return (patient, doses) => {
-    const threshold = new Map<string, string>();
+    let threshold = byDob.get(patient.dob);
+    if (!threshold) {
+      if (byDob.size > 50_000) byDob.clear();
+      byDob.set(patient.dob, threshold = new Map());
+    }
     return {
       doses: doses.map((d) => {
         const out: Record<string, boolean> = {};
