@@ -58,3 +58,17 @@ test('keyboard only: sign in, find a patient, open the record', { skip }, async 
   await page.waitForFunction(() => document.activeElement?.tagName === 'H1', undefined, { timeout: 10_000 });
   await screenshot(page, 'keyboard', '01-record-reached-by-keyboard');
 });
+
+test('a session that ends (idle timeout, revoked) leads to the sign-in page and back to where the person was', { skip }, async () => {
+  const { page } = b;
+  await page.getByTestId('patient-name').waitFor();
+  await e.db.pool.query(`UPDATE session SET revoked_at = now() WHERE revoked_at IS NULL`);
+  await page.getByRole('link', { name: 'Add a dose' }).click();
+  await page.waitForURL(/\/sign-in\?next=/);
+  await page.getByLabel('Username').fill('nurse.kim');
+  await page.getByLabel('Password').fill('a long enough passphrase');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/patients\/\d+\/doses\/new$/);
+  await page.getByRole('heading', { name: /Add a dose for NGUYEN, Minh/ }).waitFor();
+  await screenshot(page, 'keyboard', '02-back-after-signing-in-again');
+});

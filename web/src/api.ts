@@ -24,6 +24,8 @@ export async function api<T = unknown>(method: string, url: string, body?: unkno
   if (!res.ok) {
     // An administrator who has not enrolled an authenticator yet may do nothing else first (src/access).
     if (res.status === 403 && data?.code === 'totp_enrolment_required' && location.pathname !== '/account/two-factor') location.assign('/account/two-factor');
+    // The session ended (idle timeout, signed out elsewhere): let the app send the person to the sign-in page.
+    if (res.status === 401 && !url.startsWith('/api/v1/auth/')) window.dispatchEvent(new Event('iis:session-ended'));
     const title = (data && typeof data === 'object' && data.title) || res.statusText || 'Request failed';
     const detail = data && typeof data === 'object' ? data.detail : undefined;
     throw new ApiError(res.status, title, detail, data);

@@ -66,6 +66,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setSession(null);
   }, []);
   useEffect(() => { void refresh(); }, [refresh]);
+  useEffect(() => {
+    const ended = () => { void refresh(); };
+    window.addEventListener('iis:session-ended', ended);
+    return () => window.removeEventListener('iis:session-ended', ended);
+  }, [refresh]);
   return <Ctx.Provider value={{ session, loading, refresh, signOut }}>{children}</Ctx.Provider>;
 }
 
