@@ -13,7 +13,7 @@ import { personFromRecord } from '../matching/score.ts';
 import { applyVaccinationDedup } from '../matching/store.ts';
 import type { RegistryContext } from './context.ts';
 import type { Sender } from './senders.ts';
-import { loadPatientRecord, loadVaccinations, resolveMerged } from './patients.ts';
+import { loadPatientRecord, loadVaccinations } from './patients.ts';
 
 export type Hl7Channel = 'soap' | 'http' | 'mllp' | 'file';
 
@@ -328,20 +328,29 @@ async function insertObservations(client: PoolClient, patientId: number, submiss
 export async function findPatientsForQuery(db: Pick<PoolClient, 'query'>, q: PatientRecord): Promise<{ exact?: number; candidates: number[] }> {
   const ids = q.identifiers.filter((i) => i.value?.trim());
   if (ids.length) {
-    const { rows } = await db.query<{ patient_id: number }>(
-      `SELECT DISTINCT pi.patient_id FROM patient_identifier pi
-        WHERE pi.id_value = ANY($1) AND (pi.authority = '' OR pi.authority = ANY($2) OR $3)`,
-      [ids.map((i) => i.value.trim()), ids.map((i) => i.authority ?? ''), ids.every((i) => !i.authority)]);
-    const resolved = [...new Set(await Promise.all(rows.map((r) => resolveMerged(db, r.patient_id))))];
-    if (resolved.length === 1) {
+    // Identifier hits followed through merges to the surviving patients, with their birth dates: one round trip.
+    const { rows } = await db.query<{ id: number; birth_date: string | null }>({
+      name: 'hl7.queryByIdentifier',
+      text: `WITH RECURSIVE hit AS (
+               SELECT DISTINCT pi.patient_id AS id FROM patient_identifier pi
+                WHERE pi.id_value = ANY($1) AND (pi.authority = '' OR pi.authority = ANY($2) OR $3)),
+             chain AS (
+               SELECT p.id, p.merged_into, p.birth_date, 0 AS depth FROM hit JOIN patient p ON p.id = hit.id
+               UNION ALL
+               SELECT p.id, p.merged_into, p.birth_date, c.depth + 1 FROM chain c JOIN patient p ON p.id = c.merged_into WHERE c.depth < 10)
+           SELECT DISTINCT id, birth_date FROM chain WHERE merged_into IS NULL OR depth = 10`,
+      values: [ids.map((i) => i.value.trim()), ids.map((i) => i.authority ?? ''), ids.every((i) => !i.authority)],
+    });
+    if (rows.length === 1) {
       // An identifier hit still has to agree on the birth date when the query gives one.
-      const p = await db.query<{ birth_date: string | null }>(`SELECT birth_date FROM patient WHERE id = $1`, [resolved[0]]);
-      if (!q.birthDate || !p.rows[0]?.birth_date || p.rows[0].birth_date === q.birthDate) return { exact: resolved[0], candidates: [] };
+      const p = rows[0]!;
+      if (!q.birthDate || !p.birth_date || p.birth_date === q.birthDate) return { exact: p.id, candidates: [] };
     }
   }
+  // The matcher only proposes active or provisional patients, never merged ones: no merge chains to follow.
   const decision = await matchPerson(db, personFromRecord(q));
-  const candidateIds = [...new Set(await Promise.all(decision.candidates.map((c) => resolveMerged(db, c.patientId))))];
-  if (decision.outcome === 'match' && decision.patientId) return { exact: await resolveMerged(db, decision.patientId), candidates: candidateIds };
+  const candidateIds = [...new Set(decision.candidates.map((c) => c.patientId))];
+  if (decision.outcome === 'match' && decision.patientId) return { exact: decision.patientId, candidates: candidateIds };
   return { candidates: candidateIds };
 }
 
@@ -384,13 +393,21 @@ async function answerQuery(ctx: RegistryContext, text: string, sender: Sender): 
       response = buildRspZ31(opts, await Promise.all(shown.map((id) => rspPatient(client, id))), limit);
     }
     if (shown.length) {
-      await client.query(
-        `INSERT INTO audit_event (actor_kind, actor_id, organization_id, action, patient_id, object_type, object_id, detail)
-         SELECT 'sender', $1, $2, 'query', p, 'qbp', $3, $4 FROM unnest($5::bigint[]) AS p`,
-        [sender.username, sender.organizationId, query.controlId ?? null, JSON.stringify({ profile: query.profile }), shown]);
+      // The audit event of a read is committed without waiting for the WAL flush (the answer does not depend on it;
+      // only a server crash in the next ~200 ms could lose it): the query's latency is not one disk flush longer.
+      // One round trip, so literals: escaped by the driver, numbers checked.
+      const lit = (v: string | null | undefined) => (v == null ? 'NULL' : client.escapeLiteral(v));
+      const patientIds = shown.filter((x) => Number.isSafeInteger(x));
+      await client.query(`BEGIN; SET LOCAL synchronous_commit TO off;
+        INSERT INTO audit_event (actor_kind, actor_id, organization_id, action, patient_id, object_type, object_id, detail)
+        SELECT 'sender', ${lit(sender.username)}, ${Number(sender.organizationId) || 'NULL'}, 'query', p, 'qbp', ${lit(query.controlId)}, ${lit(JSON.stringify({ profile: query.profile }))}::jsonb
+          FROM unnest(ARRAY[${patientIds.join(',')}]::bigint[]) AS p;
+        COMMIT`);
     }
     return { response, ackCode: 'AA', duplicate: false, patientId: found.exact };
   } catch (e) {
+    // The audit statement opens a transaction of its own: never hand the connection back inside a failed one.
+    await client.query('ROLLBACK').catch(() => {});
     console.error('QBP failed:', (e as Error).message);
     const findings: Finding[] = [...q.findings, { code: 'message.processing.error', severity: 'E', hl7ErrorCode: '207', message: 'The registry could not answer this query; please try again later.', scope: { kind: 'message' } }];
     return { response: buildRspZ33({ ...opts, findings }, 'AR'), ackCode: 'AR', duplicate: false };

@@ -18,16 +18,21 @@ export async function resolveMerged(db: Q, patientId: number): Promise<number> {
 
 /** The consolidated demographics, with every identifier on file and the newest source record's guardians. */
 export async function loadPatientRecord(db: Q, patientId: number): Promise<PatientRecord> {
-  const { rows } = await db.query(`SELECT * FROM patient WHERE id = $1`, [patientId]);
+  // One round trip: the row, its identifiers and the newest source record (QBP answers are latency-bound).
+  const { rows } = await db.query<Record<string, any> & { ids: { id_value: string; authority: string; id_type: string }[]; latest: PatientRecord | null }>({
+    name: 'registry.loadPatientRecord',
+    text: `SELECT p.*,
+       COALESCE((SELECT json_agg(i ORDER BY i.id_type, i.authority, i.id_value)
+                   FROM (SELECT DISTINCT id_value, authority, id_type FROM patient_identifier WHERE patient_id = p.id) i), '[]') AS ids,
+       (SELECT demographics FROM patient_source_record WHERE patient_id = p.id ORDER BY received_at DESC, id DESC LIMIT 1) AS latest
+       FROM patient p WHERE p.id = $1`,
+    values: [patientId],
+  });
   const p = rows[0];
   if (!p) throw new Error(`patient ${patientId} not found`);
-  const ids = await db.query<{ id_value: string; authority: string; id_type: string }>(
-    `SELECT DISTINCT id_value, authority, id_type FROM patient_identifier WHERE patient_id = $1 ORDER BY id_type, authority, id_value`, [patientId]);
-  const src = await db.query<{ demographics: PatientRecord }>(
-    `SELECT demographics FROM patient_source_record WHERE patient_id = $1 ORDER BY received_at DESC, id DESC LIMIT 1`, [patientId]);
-  const latest = src.rows[0]?.demographics;
+  const latest = p.latest ?? undefined;
   const record: PatientRecord = {
-    identifiers: ids.rows.map((r) => ({ value: r.id_value, authority: r.authority || undefined, type: r.id_type || undefined })),
+    identifiers: p.ids.map((r) => ({ value: r.id_value, authority: r.authority || undefined, type: r.id_type || undefined })),
     name: { family: p.family_name ?? undefined, given: p.given_name ?? undefined, middle: p.middle_name ?? undefined, suffix: p.suffix ?? undefined, type: 'L' },
     aliases: latest?.aliases ?? [],
     motherMaidenName: p.mother_maiden_name ?? undefined,
@@ -50,10 +55,14 @@ export interface StoredVaccination extends VaccinationRecord { id: number; organ
 
 /** The doses that count: not deleted, not folded into another by de-duplication; oldest first. */
 export async function loadVaccinations(db: Q, patientId: number): Promise<StoredVaccination[]> {
-  const { rows } = await db.query(
-    `SELECT * FROM vaccination WHERE patient_id = $1 AND NOT deleted AND consolidated_into IS NULL
-      ORDER BY administered_date, id`, [patientId]);
-  const obs = await db.query(`SELECT * FROM observation WHERE patient_id = $1 AND vaccination_id IS NOT NULL`, [patientId]);
+  // One round trip: each dose with its observations.
+  const { rows } = await db.query({
+    name: 'registry.loadVaccinations',
+    text: `SELECT v.*, COALESCE((SELECT json_agg(o ORDER BY o.id) FROM observation o WHERE o.patient_id = v.patient_id AND o.vaccination_id = v.id), '[]') AS obs
+       FROM vaccination v WHERE v.patient_id = $1 AND NOT v.deleted AND v.consolidated_into IS NULL
+      ORDER BY v.administered_date, v.id`,
+    values: [patientId],
+  });
   return rows.map((r) => {
     const v: StoredVaccination = {
       id: r.id,
@@ -80,7 +89,8 @@ export async function loadVaccinations(db: Q, patientId: number): Promise<Stored
       fundingEligibility: r.funding_eligibility ?? undefined,
       fundingSource: r.funding_source ?? undefined,
       vis: r.vis ?? [],
-      observations: obs.rows.filter((o) => o.vaccination_id === r.id).map((o) => ({
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
+      observations: (r.obs as any[]).map((o) => ({
         kind: o.kind, identifier: o.identifier ?? '', codeSystem: o.code_system ?? undefined, code: o.code, text: o.text ?? undefined,
         cdsiCode: o.cdsi_code ?? undefined, date: o.observed_date ?? undefined,
       })),

@@ -1,0 +1,211 @@
+// npm run bench:query [-- --patients 100000 --queries 20000 --clients 50]
+// QBP^Q11 Z34 (immunization history) latency, p50 and p99, at C concurrent clients over N stored patients, through the
+// registry's HL7 entry point (handleHl7Message, as every transport calls it). Patients are loaded fast with multi-row
+// INSERTs (patient, patient_identifier, patient_source_record, vaccination), not through the pipeline. Queries mix
+// MRN (found / not found) and name + birth date without MRN (found / not found).
+// Uses DATABASE_URL if set (scratch database `iis_bench_query`, dropped at the end); else its own embedded PostgreSQL
+// (durable settings) under .bench-pg/, removed at the end.
+import os from 'node:os';
+import fs from 'node:fs';
+import path from 'node:path';
+import net from 'node:net';
+import pg from 'pg';
+import { startEmbeddedPostgres, createPool, withDatabase, type RunningPostgres } from '../src/registry/database.ts';
+import { migrate } from '../src/registry/migrate.ts';
+import { loadConfig } from '../src/config.ts';
+import { getRegistryContext } from '../src/registry/context.ts';
+import { createFacility, authenticateSender } from '../src/registry/senders.ts';
+import { handleHl7Message } from '../src/registry/hl7.ts';
+
+const argv = process.argv.slice(2);
+const arg = (name: string, dflt: number) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? Number(argv[i + 1]) : dflt; };
+const PATIENTS = arg('patients', 100_000);
+const QUERIES = arg('queries', 20_000);
+const CLIENTS = arg('clients', 50);
+const root = path.resolve(import.meta.dirname, '..');
+
+function rng(seed: number) {
+  return () => {
+    seed |= 0; seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+const rand = rng(42);
+const pick = <T>(a: readonly T[]) => a[Math.floor(rand() ** 1.6 * a.length)]!;
+const FAMILY = 'Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell Carter Roberts Gomez Phillips Evans Turner Diaz Parker Cruz Edwards Collins Reyes Stewart Morris Morales Murphy Cook Rogers Gutierrez Ortiz Morgan Cooper Peterson Bailey Reed Kelly Howard Ramos Kim Cox Ward Richardson Watson Brooks Chavez Wood James Bennett Gray Mendoza Ruiz Hughes Price Alvarez Castillo Sanders Patel Myers Long Ross Foster Jimenez Powell Jenkins Perry Russell Sullivan Bell Coleman Butler Henderson Barnes Fisher Vasquez Simmons Romero Jordan Patterson Alexander Hamilton Graham Reynolds Griffin Wallace Moreno West Cole Hayes Bryant Herrera Gibson Ellis Tran Medina Aguilar Stevens Murray Ford Castro Marshall Owens Harrison Fernandez Mcdonald Woods Washington Kennedy Wells Vargas Henry Chen Freeman Webb Tucker Guzman Burns Crawford Olson Simpson Porter Hunter Gordon Mendez Silva Shaw Snyder Mason Dixon Munoz Hunt Hicks Holmes Palmer Wagner Black Robertson Boyd Rose Stone Salazar Fox Warren Mills Meyer Rice Schmidt Garza Daniels Ferguson Nichols Stephens Soto Weaver Ryan Gardner Payne Grant Dunn Kelley Spencer Hawkins Arnold Pierce Vazquez Hansen Peters Santos Hart Bradley Knight Elliott Cunningham Duncan Armstrong Hudson Carroll Lane Riley Andrews Alvarado Ray Delgado Berry Perkins Hoffman Johnston Matthews Pena Richards Contreras Willis Carpenter Lawrence Sandoval'.split(' ');
+const GIVEN = 'Olivia Emma Charlotte Amelia Sophia Mia Isabella Ava Evelyn Luna Harper Camila Sofia Scarlett Elizabeth Eleanor Emily Chloe Mila Violet Penelope Gianna Aria Abigail Ella Avery Hazel Nora Layla Lily Liam Noah Oliver Elijah James William Benjamin Lucas Henry Theodore Jack Levi Alexander Jackson Mateo Daniel Michael Mason Sebastian Ethan Logan Owen Samuel Jacob Asher Aiden John Joseph Wyatt David Leo Luke Julian Hudson Grayson Matthew Ezra Gabriel Carter Isaac Jayden Luca Anthony Dylan Lincoln Thomas Maverick Elias Josiah Charles Caleb'.split(' ');
+const VACCINES = [['08', 'MSD'], ['20', 'SKB'], ['10', 'PMC'], ['49', 'MSD'], ['116', 'MSD'], ['03', 'MSD'], ['21', 'MSD'], ['83', 'MSD'], ['133', 'PFR'], ['141', 'SKB']] as const;
+
+interface P { id: number; family: string; given: string; birth: string; sex: string; mrn: string; org: number }
+
+const pct = (a: number[], p: number) => a[Math.min(a.length - 1, Math.floor(p * a.length))]!;
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.listen(0, '127.0.0.1', () => { const port = (srv.address() as net.AddressInfo).port; srv.close(() => resolve(port)); });
+    srv.on('error', reject);
+  });
+}
+const hl7Date = (iso: string) => iso.replace(/-/g, '');
+
+function qbp(id: string, o: { mrn?: string; authority?: string; family: string; given: string; birth: string; sex: string }) {
+  return [
+    `MSH|^~\\&|EHR|CLINIC|IIS|STATE|20261125120000||QBP^Q11^QBP_Q11|${id}|P|2.5.1|||ER|AL|||||Z34^CDCPHINVS`,
+    `QPD|Z34^Request Immunization History^CDCPHINVS|${id}|${o.mrn ? `${o.mrn}^^^${o.authority}^MR` : ''}|${o.family}^${o.given}^^^^^L||${hl7Date(o.birth)}|${o.sex}`,
+    `RCP|I|10^RD&Records&HL70126`,
+  ].join('\r');
+}
+
+let server: RunningPostgres | undefined;
+let dataDir: string | undefined;
+async function main() {
+  console.log(`bench:query ${QUERIES} Z34 queries from ${CLIENTS} clients over ${PATIENTS} patients; load: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (${os.availableParallelism()} cores)`);
+  let adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    dataDir = path.join(root, '.bench-pg', `query-${process.pid}`);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    server = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+    adminUrl = server.adminUrl;
+  }
+  const dbName = 'iis_bench_query';
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+  await admin.query(`CREATE DATABASE ${dbName}`);
+  await admin.end();
+  const pool = createPool(withDatabase(adminUrl, dbName), CLIENTS);
+  try {
+    await migrate(pool);
+    const ctx = await getRegistryContext(pool, loadConfig());
+    const orgs: number[] = [];
+    let sender;
+    for (let s = 1; s <= 10; s++) {
+      const f = await createFacility(pool, { name: `Query clinic ${s}`, code: `QC${s}` });
+      const a = (await authenticateSender(pool, f.username, f.password))!;
+      orgs.push(a.organizationId);
+      sender ??= a;
+    }
+
+    // ---- load: multi-row INSERTs of 2,000 patients at a time (unnest of column arrays)
+    const t0 = performance.now();
+    const people: P[] = [];
+    const today = Date.now();
+    let doses = 0;
+    for (let start = 0; start < PATIENTS; start += 2000) {
+      const n = Math.min(2000, PATIENTS - start);
+      const batch = Array.from({ length: n }, (_, k) => {
+        const birth = new Date(today - Math.floor(rand() * 18 * 365) * 86400_000).toISOString().slice(0, 10);
+        return { family: pick(FAMILY), given: pick(GIVEN), middle: pick(GIVEN), birth, sex: rand() < 0.5 ? 'F' : 'M', org: orgs[(start + k) % orgs.length]!,
+          street: `${1 + Math.floor(rand() * 999)} Main St`, zip: `0${2100 + Math.floor(rand() * 800)}`, phone: `617${2000000 + Math.floor(rand() * 7999999)}` };
+      });
+      const { rows } = await pool.query<{ id: number }>(
+        `INSERT INTO patient (family_name, given_name, middle_name, birth_date, sex, address, phone, status)
+         SELECT f, g, m, b::date, s, jsonb_build_object('street', st, 'city', 'Boston', 'state', 'MA', 'zip', z), ph, 'active'
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) AS x(f, g, m, b, s, st, z, ph)
+         RETURNING id`,
+        [batch.map((b) => b.family), batch.map((b) => b.given), batch.map((b) => b.middle), batch.map((b) => b.birth), batch.map((b) => b.sex),
+          batch.map((b) => b.street), batch.map((b) => b.zip), batch.map((b) => b.phone)]);
+      const ids = rows.map((r) => r.id);
+      const mrns = ids.map((id) => `MRN${id}`);
+      await pool.query(
+        `WITH sr AS (
+           INSERT INTO patient_source_record (patient_id, organization_id, sender_patient_id, demographics)
+           SELECT id, org, mrn, jsonb_build_object('identifiers', jsonb_build_array(jsonb_build_object('value', mrn, 'authority', 'QC' || (org - $4::bigint + 1), 'type', 'MR')),
+                  'name', jsonb_build_object('family', f, 'given', g, 'type', 'L'), 'aliases', '[]'::jsonb, 'birthDate', b, 'sex', s,
+                  'race', jsonb_build_array('2106-3'), 'ethnicity', '2186-5', 'guardians', jsonb_build_array(jsonb_build_object('name', jsonb_build_object('family', f, 'given', 'Mary'), 'relationship', 'MTH')))
+             FROM unnest($1::bigint[], $2::text[], $3::bigint[], $5::text[], $6::text[], $7::text[], $8::text[]) AS x(id, mrn, org, f, g, b, s)
+           RETURNING id, patient_id, organization_id, sender_patient_id)
+         INSERT INTO patient_identifier (patient_id, id_value, authority, id_type, source_record_id)
+         SELECT patient_id, sender_patient_id, 'QC' || (organization_id - $4::bigint + 1), 'MR', id FROM sr`,
+        [ids, mrns, batch.map((b) => b.org), orgs[0], batch.map((b) => b.family), batch.map((b) => b.given), batch.map((b) => b.birth), batch.map((b) => b.sex)]);
+      // 2 to 8 doses each.
+      const v: { pid: number; org: number; date: string; cvx: string; mvx: string }[] = [];
+      batch.forEach((b, k) => {
+        const count = 2 + Math.floor(rand() * 7);
+        for (let d = 0; d < count; d++) {
+          const [cvx, mvx] = VACCINES[Math.floor(rand() * VACCINES.length)]!;
+          const date = new Date(Date.parse(b.birth) + Math.floor(rand() * Math.max(1, today - Date.parse(b.birth)))).toISOString().slice(0, 10);
+          v.push({ pid: ids[k]!, org: b.org, date, cvx, mvx });
+        }
+      });
+      doses += v.length;
+      await pool.query(
+        `INSERT INTO vaccination (patient_id, organization_id, administered_date, cvx, mvx, lot_number, amount, amount_unit, route, site, information_source,
+            historical, completion_status, action_code, funding_eligibility, vis)
+         SELECT p, o, d::date, c, m, 'LOT' || c, 0.5, 'mL', 'C28161', 'LA', '00', false, 'CP', 'A', 'V02', jsonb_build_array(jsonb_build_object('cvx', c, 'presented', d))
+           FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[]) AS x(p, o, d, c, m)`,
+        [v.map((x) => x.pid), v.map((x) => x.org), v.map((x) => x.date), v.map((x) => x.cvx), v.map((x) => x.mvx)]);
+      batch.forEach((b, k) => people.push({ id: ids[k]!, family: b.family, given: b.given, birth: b.birth, sex: b.sex, mrn: mrns[k]!, org: b.org }));
+    }
+    await pool.query('VACUUM ANALYZE patient, patient_identifier, patient_source_record, vaccination, observation');
+    const loadSeconds = (performance.now() - t0) / 1000;
+    console.log(`loaded ${PATIENTS} patients, ${doses} doses in ${loadSeconds.toFixed(1)} s (${(PATIENTS / loadSeconds).toFixed(0)} patients/s with their identifiers, source records and doses)`);
+
+    // ---- queries: 40% MRN found, 30% name + birth date found, 15% MRN not found, 15% name + birth date not found
+    const kinds = ['mrn-found', 'name-found', 'mrn-missing', 'name-missing'] as const;
+    const plan = Array.from({ length: QUERIES }, (_, i) => {
+      const r = rand();
+      const p = people[Math.floor(rand() * people.length)]!;
+      const kind = r < 0.4 ? kinds[0] : r < 0.7 ? kinds[1] : r < 0.85 ? kinds[2] : kinds[3];
+      const authority = `QC${p.org - orgs[0]! + 1}`;
+      const text = kind === 'mrn-found' ? qbp(`Q${i}`, { mrn: p.mrn, authority, family: p.family, given: p.given, birth: p.birth, sex: p.sex })
+        : kind === 'name-found' ? qbp(`Q${i}`, { family: p.family, given: p.given, birth: p.birth, sex: p.sex })
+        : kind === 'mrn-missing' ? qbp(`Q${i}`, { mrn: `NOPE${i}`, authority, family: 'Nobody', given: 'Nemo', birth: '1999-01-01', sex: 'U' })
+        : qbp(`Q${i}`, { family: `Zzyzx${i.toString(26).replace(/[0-9]/g, (d) => "abcdefghij"[Number(d)]!)}`, given: 'Nemo', birth: p.birth, sex: p.sex });
+      return { kind, text };
+    });
+    const warm = plan.splice(0, Math.min(500, Math.floor(QUERIES / 10)));
+    await Promise.all(Array.from({ length: CLIENTS }, async (_, c) => { for (let i = c; i < warm.length; i += CLIENTS) await handleHl7Message(ctx, warm[i]!.text, sender!, 'http'); }));
+
+    const latencies: number[] = [];
+    const byKind = new Map<string, number[]>();
+    const answers: Record<string, number> = {};
+    const cpu0 = process.cpuUsage();
+    const tq = performance.now();
+    let next = 0;
+    await Promise.all(Array.from({ length: CLIENTS }, async () => {
+      while (next < plan.length) {
+        const q = plan[next++]!;
+        const t = performance.now();
+        const a = await handleHl7Message(ctx, q.text, sender!, 'http');
+        const ms = performance.now() - t;
+        latencies.push(ms);
+        (byKind.get(q.kind) ?? byKind.set(q.kind, []).get(q.kind)!).push(ms);
+        const profile = a.response.split('\r', 1)[0]!.split('|')[20]?.split('^')[0] || '?';
+        const qak = /\rQAK\|[^|]*\|([A-Z]{2})/.exec(a.response)?.[1] ?? '';
+        const key = `${q.kind}:${profile}${qak && qak !== 'OK' ? '/' + qak : ''}`;
+        answers[key] = (answers[key] ?? 0) + 1;
+      }
+    }));
+    const seconds = (performance.now() - tq) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    latencies.sort((a, b) => a - b);
+    console.log(`answers: ${JSON.stringify(answers)}`);
+    for (const k of kinds) {
+      const l = (byKind.get(k) ?? []).sort((a, b) => a - b);
+      if (l.length) console.log(`  ${k}: ${l.length} queries, p50 ${pct(l, 0.5).toFixed(1)} ms, p99 ${pct(l, 0.99).toFixed(1)} ms`);
+    }
+    console.log(`Z34: ${latencies.length} queries in ${seconds.toFixed(1)} s = ${(latencies.length / seconds).toFixed(0)} queries/s; p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms, max ${latencies[latencies.length - 1]!.toFixed(1)} ms (${CLIENTS} clients, ${PATIENTS} patients); registry CPU ${((cpu.user + cpu.system) / 1000 / latencies.length).toFixed(2)} ms per query`);
+    console.log(`load after run: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  } finally {
+    await pool.end();
+    if (server) {
+      const a = new pg.Client({ connectionString: server.adminUrl });
+      await a.connect().then(() => a.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)).catch(() => {}).finally(() => a.end());
+      await server.stop();
+      if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    } else if (process.env.DATABASE_URL) {
+      const a = new pg.Client({ connectionString: process.env.DATABASE_URL });
+      await a.connect().then(() => a.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)).catch(() => {}).finally(() => a.end());
+    }
+  }
+}
+
+main().catch(async (e) => {
+  console.error(e);
+  if (server) await server.stop().catch(() => {});
+  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  process.exit(1);
+});
