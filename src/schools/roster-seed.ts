@@ -77,12 +77,14 @@ export async function seedSchoolChildren(db: Pick<pg.Pool, 'query'>, o: {
     for (const s of inRegistry) {
       const gi = s.grade === 'K' ? 0 : Number(s.grade);
       const historical = rand() < 0.2;
+      // Doses due at the same age are given at one visit (same day), a few days off the due date; now and
+      // then a visit is too early.
+      const visits = new Map<number, number>();
+      for (const [months] of SCHEDULE) if (!visits.has(months)) visits.set(months, months > 0 && rand() > 0.985 ? -40 : Math.floor(rand() * 20));
       for (const [months, cvx, minGi] of SCHEDULE) {
         if (gi < minGi) continue;
-        const r = rand();
-        if (r < 0.03) continue;                                   // a dose never given (or never reported)
-        const early = r > 0.985 && months > 0;                     // now and then a dose given too early
-        const date = addMonths(s.dob, months, early ? -40 : Math.floor(rand() * 20));
+        if (rand() < 0.03) continue;                              // a dose never given (or never reported)
+        const date = addMonths(s.dob, months, visits.get(months)!);
         if (date > asOf) continue;
         doses.push({ p: s.patientId!, d: date, c: cvx, h: historical });
       }
