@@ -7,6 +7,12 @@ import { consolidateDoses, DEFAULT_DEDUP_OPTIONS, type DedupOptions, type Vaccin
 
 type Q = Pick<PoolClient, 'query'>;
 
+/** Who acts on a merge or review: a username, or the signed-in user with their organization (written to audit_event). */
+export type MatchingActor = string | { username: string; organizationId: number | null; remoteAddr?: string };
+const actorName = (a: MatchingActor) => (typeof a === 'string' ? a : a.username);
+const actorOrg = (a: MatchingActor) => (typeof a === 'string' ? null : a.organizationId);
+const actorAddr = (a: MatchingActor) => (typeof a === 'string' ? null : a.remoteAddr ?? null);
+
 export class MatchingError extends Error {
   constructor(message: string, readonly status = 400) { super(message); }
 }
@@ -120,7 +126,7 @@ export async function getReview(db: Q, id: number): Promise<ReviewItem | undefin
 }
 
 /** Staff decision on a review item: merge the provisional record into the candidate, or keep them apart. */
-export async function decideReview(client: PoolClient, id: number, decision: 'merge' | 'keep_apart', actor: string, opts: { note?: string; groups?: VaccineGroupMap } = {}): Promise<{ mergeId?: number }> {
+export async function decideReview(client: PoolClient, id: number, decision: 'merge' | 'keep_apart', actor: MatchingActor, opts: { note?: string; groups?: VaccineGroupMap } = {}): Promise<{ mergeId?: number }> {
   const { rows } = await client.query(`SELECT * FROM match_review WHERE id = $1 FOR UPDATE`, [id]);
   const r = rows[0];
   if (!r) throw new MatchingError(`review item ${id} does not exist`, 404);
@@ -132,7 +138,15 @@ export async function decideReview(client: PoolClient, id: number, decision: 'me
     await client.query(`UPDATE patient SET status = 'active', updated_at = now() WHERE id = $1 AND status = 'provisional'`, [r.patient_id]);
   }
   await client.query(`UPDATE match_review SET status = $2, decided_at = now(), decided_by = $3, note = $4 WHERE id = $1`,
-    [id, decision === 'merge' ? 'merged' : 'kept_apart', actor, opts.note ?? null]);
+    [id, decision === 'merge' ? 'merged' : 'kept_apart', actorName(actor), opts.note ?? null]);
+  if (decision === 'keep_apart') {
+    // Keeping apart turns the provisional record into a patient of its own: a change to both people's records.
+    for (const pid of [r.patient_id, r.candidate_patient_id]) {
+      await client.query(`INSERT INTO audit_event (actor_kind, actor_id, organization_id, action, patient_id, object_type, object_id, remote_addr, detail)
+                          VALUES ('user', $1, $2, 'update', $3, 'match_review', $4, $5, $6)`,
+        [actorName(actor), actorOrg(actor), pid, String(id), actorAddr(actor), JSON.stringify({ decision: 'keep_apart', patientId: r.patient_id, candidatePatientId: r.candidate_patient_id })]);
+    }
+  }
   return { mergeId };
 }
 
@@ -160,7 +174,7 @@ async function moveIds(db: Q, table: string, from: number, to: number): Promise<
 }
 
 /** Moves everything of `mergedId` onto `survivorId`; returns the patient_merge id. */
-export async function mergePatients(client: PoolClient, survivorId: number, mergedId: number, opts: { actor: string; reviewId?: number; groups?: VaccineGroupMap; dedup?: DedupOptions }): Promise<number> {
+export async function mergePatients(client: PoolClient, survivorId: number, mergedId: number, opts: { actor: MatchingActor; reviewId?: number; groups?: VaccineGroupMap; dedup?: DedupOptions }): Promise<number> {
   if (survivorId === mergedId) throw new MatchingError('cannot merge a patient into itself');
   // Lock in id order so two concurrent merges of the same pair cannot deadlock.
   const [lo, hi] = survivorId < mergedId ? [survivorId, mergedId] : [mergedId, survivorId];
@@ -197,18 +211,23 @@ export async function mergePatients(client: PoolClient, survivorId: number, merg
   const withdrawn = await client.query<{ id: number }>(
     `UPDATE match_review SET status = 'withdrawn', decided_at = now(), decided_by = $2, note = 'patient merged'
       WHERE status = 'open' AND (patient_id = $1 OR candidate_patient_id = $1) AND id IS DISTINCT FROM $3 RETURNING id`,
-    [mergedId, opts.actor, opts.reviewId ?? null]);
+    [mergedId, actorName(opts.actor), opts.reviewId ?? null]);
   log.reviewsWithdrawn = withdrawn.rows.map((r) => r.id);
   const { rows } = await client.query<{ id: number }>(
     `INSERT INTO patient_merge (survivor_id, merged_id, review_id, merged_by, log) VALUES ($1,$2,$3,$4,$5) RETURNING id`,
-    [survivorId, mergedId, opts.reviewId ?? null, opts.actor, JSON.stringify(log)]);
-  await client.query(`INSERT INTO audit_event (actor_kind, actor_id, action, patient_id, object_type, object_id, detail)
-                      VALUES ('user', $1, 'merge', $2, 'patient', $3, $4)`, [opts.actor, survivorId, String(mergedId), JSON.stringify({ mergeId: rows[0]!.id })]);
+    [survivorId, mergedId, opts.reviewId ?? null, actorName(opts.actor), JSON.stringify(log)]);
+  // One row per person: "who touched this record" is searched by patient id, and both records changed.
+  for (const pid of [survivorId, mergedId]) {
+    await client.query(`INSERT INTO audit_event (actor_kind, actor_id, organization_id, action, patient_id, object_type, object_id, remote_addr, detail)
+                        VALUES ('user', $1, $2, 'merge', $3, 'patient', $4, $5, $6)`,
+      [actorName(opts.actor), actorOrg(opts.actor), pid, String(pid === survivorId ? mergedId : survivorId), actorAddr(opts.actor),
+        JSON.stringify({ mergeId: rows[0]!.id, survivorId, mergedId, reviewId: opts.reviewId ?? null })]);
+  }
   return rows[0]!.id;
 }
 
 /** Reverses a merge: both patients, their source records, doses, observations, refusals and identifiers as they were. */
-export async function unmergePatients(client: PoolClient, mergeId: number, actor: string): Promise<{ survivorId: number; mergedId: number }> {
+export async function unmergePatients(client: PoolClient, mergeId: number, actor: MatchingActor): Promise<{ survivorId: number; mergedId: number }> {
   const { rows } = await client.query(`SELECT * FROM patient_merge WHERE id = $1 FOR UPDATE`, [mergeId]);
   const m = rows[0];
   if (!m) throw new MatchingError(`merge ${mergeId} does not exist`, 404);
@@ -236,13 +255,17 @@ export async function unmergePatients(client: PoolClient, mergeId: number, actor
     await client.query(`UPDATE patient SET ${PATIENT_COLUMNS.map((c, k) => `${c} = $${k + 2}`).join(', ')}, updated_at = now() WHERE id = $1`,
       [id, ...PATIENT_COLUMNS.map((c) => (c === 'address' && before[c] != null ? JSON.stringify(before[c]) : before[c]))]);
   }
-  await client.query(`UPDATE patient_merge SET unmerged_at = now(), unmerged_by = $2 WHERE id = $1`, [mergeId, actor]);
+  await client.query(`UPDATE patient_merge SET unmerged_at = now(), unmerged_by = $2 WHERE id = $1`, [mergeId, actorName(actor)]);
   if (log.reviewsWithdrawn?.length) {
     await client.query(`UPDATE match_review SET status = 'open', decided_at = NULL, decided_by = NULL, note = NULL WHERE id = ANY($1::bigint[]) AND status = 'withdrawn'`, [log.reviewsWithdrawn]);
   }
   if (m.review_id) await client.query(`UPDATE match_review SET status = 'open', decided_at = NULL, decided_by = NULL WHERE id = $1`, [m.review_id]);
-  await client.query(`INSERT INTO audit_event (actor_kind, actor_id, action, patient_id, object_type, object_id, detail)
-                      VALUES ('user', $1, 'unmerge', $2, 'patient', $3, $4)`, [actor, m.survivor_id, String(m.merged_id), JSON.stringify({ mergeId })]);
+  for (const pid of [m.survivor_id, m.merged_id]) {
+    await client.query(`INSERT INTO audit_event (actor_kind, actor_id, organization_id, action, patient_id, object_type, object_id, remote_addr, detail)
+                        VALUES ('user', $1, $2, 'unmerge', $3, 'patient', $4, $5, $6)`,
+      [actorName(actor), actorOrg(actor), pid, String(pid === m.survivor_id ? m.merged_id : m.survivor_id), actorAddr(actor),
+        JSON.stringify({ mergeId, survivorId: m.survivor_id, mergedId: m.merged_id })]);
+  }
   return { survivorId: m.survivor_id, mergedId: m.merged_id };
 }
 
