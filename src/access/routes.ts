@@ -72,7 +72,8 @@ export async function registerAccessRoutes(app: FastifyInstance, ctx: AccessCont
   const registryName = ctx.access?.registryName ?? 'Immunization Information System';
   // Links in mail use the configured address, never the request's Host header (which a caller controls).
   const baseUrl = ctx.access?.publicBaseUrl ?? process.env.IIS_PUBLIC_BASE_URL ?? `http://${ctx.config.host}:${ctx.config.port}`;
-  const loginLimiter = new RateLimiter(ctx.access?.loginLimitPerIp ?? 30, 15 * 60_000, () => rt.now().getTime());
+  // Generous per address (offices share one); the per-account lockout is what stops guessing one password.
+  const loginLimiter = new RateLimiter(ctx.access?.loginLimitPerIp ?? (Number(process.env.IIS_LOGIN_LIMIT_PER_IP) || 100), 15 * 60_000, () => rt.now().getTime());
   const publicLimiter = new RateLimiter(20, 60 * 60_000, () => rt.now().getTime());
   const publicRoute = (reason: string) => ({ config: { access: 'public' as const, publicReason: reason } });
   const enrolment = { config: { access: 'enrolment' as const } };
