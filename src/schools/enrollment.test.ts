@@ -76,20 +76,23 @@ test('a roster enrolls matched, possible and new students; re-import moves a stu
   assert.deepEqual(rep.withdrawn, [{ studentId: 'S2', patientId: liam.patientId }]);
 });
 
-test('a near-identical record goes to review as a provisional patient', async () => {
+test('a possible match (birth date day and month swapped) goes to review as a provisional patient, and is enrolled', async () => {
   const s = await org('school', 'Review School');
   const existing = await insertPatient(db.pool, {
-    identifiers: [], aliases: [], guardians: [], name: { family: 'Nguyen', given: 'Thomas' }, birthDate: '2017-05-20', sex: 'M',
+    identifiers: [], aliases: [], guardians: [], name: { family: 'Nguyen', given: 'Thomas' }, birthDate: '2017-05-06', sex: 'M',
+    address: { street: '9 Birch Way', city: 'Riverside', state: 'MA', zip: '01120' },
   });
-  const r = await importRoster(db.pool, { schoolOrgId: s, schoolYear: '2025-2026', pack, csv: header + 'R1,Tom,Nguyen,2017-05-20,M,2,,,,,,\n', startDate: '2025-08-27' });
+  const r = await importRoster(db.pool, { schoolOrgId: s, schoolYear: '2025-2026', pack, csv: header + 'R1,Thomas,Nguyen,2017-06-05,M,2,9 Birch Way,Riverside,MA,01120,,\n', startDate: '2025-08-27' });
   const row = r.students[0];
-  assert.ok(row.match === 'possible' || row.match === 'match', JSON.stringify(row));
-  if (row.match === 'possible') {
-    assert.notEqual(row.patientId, existing);
-    assert.ok(row.reviewId);
-    const st = await db.pool.query(`SELECT status FROM patient WHERE id = $1`, [row.patientId]);
-    assert.equal(st.rows[0].status, 'provisional');
-  }
+  assert.equal(row.match, 'possible', JSON.stringify(row));
+  assert.notEqual(row.patientId, existing);
+  assert.ok(row.reviewId);
+  const st = await db.pool.query(`SELECT status FROM patient WHERE id = $1`, [row.patientId]);
+  assert.equal(st.rows[0].status, 'provisional');
+  const rv = await db.pool.query(`SELECT candidate_patient_id, status FROM match_review WHERE id = $1`, [row.reviewId]);
+  assert.deepEqual(rv.rows[0], { candidate_patient_id: existing, status: 'open' });
+  const e = await db.pool.query(`SELECT count(*)::int AS n FROM enrollment WHERE patient_id = $1 AND school_org_id = $2 AND active`, [row.patientId, s]);
+  assert.equal(e.rows[0].n, 1);
 });
 
 test('historical doses from the paper certificate are stored once, as a web submission', async () => {
