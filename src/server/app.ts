@@ -7,6 +7,7 @@ import { registerSchoolRoutes } from '../schools/routes.ts';
 import { registerAccessRoutes, type AccessContext } from '../access/routes.ts';
 import { registerMatchingRoutes } from '../matching/routes.ts';
 import { registryAdminAuthorize, patientCertificateAuthorize } from '../access/hooks.ts';
+import { logSerializers } from '../access/logging.ts';
 import { registerPatientRoutes } from '../patients/routes.ts';
 import { registerWebApp } from './web.ts';
 import { registerHl7Transports } from '../transports/index.ts';
@@ -21,7 +22,7 @@ export interface AppContext {
 
 export async function buildApp(ctx: AppContext, opts: { logger?: boolean; logStream?: NodeJS.WritableStream } = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: opts.logger || opts.logStream ? { level: ctx.config.logLevel, ...(opts.logStream ? { stream: opts.logStream } : {}) } : false,
+    logger: opts.logger || opts.logStream ? { level: ctx.config.logLevel, serializers: logSerializers, ...(opts.logStream ? { stream: opts.logStream } : {}) } : false,
     bodyLimit: ctx.config.maxMessageBytes,
     trustProxy: false,
   });

@@ -156,7 +156,7 @@ test('administrators need TOTP: enrolment forced at first sign-in, then the code
   assert.equal(res.json().code, 'totp_invalid', 'a code is accepted once');
 });
 
-test('no personal data or secrets in the log of a sign-in, a reset and a patient record export', async () => {
+test('no personal data or secrets in the log of a sign-in, a patient search, view and export, and a password reset', async () => {
   const lines: string[] = [];
   const stream = new Writable({ write(chunk, _enc, cb) { lines.push(String(chunk)); cb(); } });
   const logged = await accessApp(db.pool, clock, {}, { logStream: stream });
@@ -171,6 +171,10 @@ test('no personal data or secrets in the log of a sign-in, a reset and a patient
     const csrf = res.json().csrfToken;
     const pdf = await logged.inject({ url: `/api/v1/schools/patients/${pid}/certificate.pdf?pack=MA-2025-2026&grade=K&date=2025-10-01`, remoteAddress: "10.0.3.1", headers: { cookie } });
     assert.equal(pdf.statusCode, 200, pdf.body.slice(0, 200));
+    const search = await logged.inject({ url: '/api/v1/patients?name=Zebediah%20Quixotic&birthDate=2019-03-04', headers: { cookie } });
+    assert.equal(search.statusCode, 200, search.body.slice(0, 200));
+    const view = await logged.inject({ url: `/api/v1/patients/${pid}`, headers: { cookie } });
+    assert.equal(view.statusCode, 200);
     await logged.inject({ method: 'POST', url: '/api/v1/auth/password/forgot', remoteAddress: '10.0.3.1', payload: { identifier: 'nurse.log@example.org' } });
     const mail = (await db.pool.query(`SELECT body FROM mail_outbox WHERE to_address = 'nurse.log@example.org' ORDER BY id DESC LIMIT 1`)).rows[0].body;
     const resetToken = /#token=([A-Za-z0-9_-]+)/.exec(mail)![1];
@@ -178,7 +182,8 @@ test('no personal data or secrets in the log of a sign-in, a reset and a patient
     await logged.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie, 'x-csrf-token': csrf } });
     const log = lines.join('');
     assert.ok(lines.length >= 8, `expected request logs, got ${lines.length} lines`);
-    const secrets = [PASSWORD, cookie.split('=')[1], csrf, resetToken, 'Zebediah', 'Quixotic', '2019-03-04', '20190304', 'nurse.log@example.org'];
+    assert.match(log, /\/api\/v1\/patients\b/, 'the requests are logged (path only)');
+    const secrets = ['Zebediah%20Quixotic', 'birthDate=', PASSWORD, cookie.split('=')[1], csrf, resetToken, 'Zebediah', 'Quixotic', '2019-03-04', '20190304', 'nurse.log@example.org'];
     for (const s of secrets) assert.ok(!log.includes(s), `log contains ${s.slice(0, 4)}…`);
     // The audit trail has the export, with who, which organization and from where.
     const a = await db.pool.query(`SELECT actor_id, organization_id, remote_addr FROM audit_event WHERE patient_id = $1 AND action = 'export'`, [pid]);
