@@ -9,7 +9,8 @@ let nextOffsetId = 0;
 
 const DAYS_BEFORE_MONTH = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
 function isLeap(y: number): boolean { return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0; }
-function daysInMonth(y: number, m: number): number { return m === 2 ? (isLeap(y) ? 29 : 28) : [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]!; }
+const MONTH_DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+function daysInMonth(y: number, m: number): number { return m === 2 ? (isLeap(y) ? 29 : 28) : MONTH_DAYS[m - 1]!; }
 
 /** Day number of a calendar date (month 1-12); the day may exceed the month (CALCDT-5 handled by caller). */
 export function fromYmd(y: number, m: number, d: number): DayNum {
@@ -52,16 +53,18 @@ export function parseDate(s: string): DayNum {
 }
 
 const TWO = Array.from({ length: 32 }, (_, i) => (i < 10 ? '0' : '') + i);
-// formatted dates repeat a lot across patients (assessment dates, ages): a bounded cache saves the civil conversion
-const formatted = new Map<number, string>();
-export function formatDate(n: DayNum): string {
-  let v = formatted.get(n);
-  if (v !== undefined) return v;
+// formatted dates repeat a lot (assessment dates, ages): a dense cache indexed by day number over 1900-2199 saves the
+// civil conversion and a hash lookup
+const CACHE_FROM = fromYmd(1900, 1, 1), CACHE_SIZE = fromYmd(2200, 1, 1) - CACHE_FROM;
+const formatted: (string | undefined)[] = new Array(CACHE_SIZE).fill(undefined);
+function formatUncached(n: DayNum): string {
   const [y, m, d] = toYmd(n);
-  v = `${y >= 1000 ? y : String(y).padStart(4, '0')}-${TWO[m]}-${TWO[d]}`;
-  if (formatted.size > 100_000) formatted.clear();
-  formatted.set(n, v);
-  return v;
+  return `${y >= 1000 ? y : String(y).padStart(4, '0')}-${TWO[m]}-${TWO[d]}`;
+}
+export function formatDate(n: DayNum): string {
+  const k = n - CACHE_FROM;
+  if (k >= 0 && k < CACHE_SIZE) return formatted[k] ??= formatUncached(n);
+  return formatUncached(n);
 }
 
 const PART = /([+-])?\s*(\d+)\s*(year|month|week|day)s?/gi;
@@ -88,10 +91,20 @@ export function parseOffset(text: string | undefined | null): Offset | undefined
 /** date + offset: years and months first (CALCDT-1/2), a non-existent day moves to the 1st of the next month (CALCDT-5), then weeks/days (CALCDT-3/4, CALCDT-6). */
 export function addOffset(date: DayNum, off: Offset): DayNum {
   if (off.months === 0) return date + off.days;
-  const [y, m, d] = toYmd(date);
+  // civil date of `date` (as toYmd, without allocating)
+  const z = date + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  const y = era * 400 + yoe + (m <= 2 ? 1 : 0);
   const total = y * 12 + (m - 1) + off.months;
   const ny = Math.floor(total / 12);
   const nm = total - ny * 12 + 1;
-  const base = d > daysInMonth(ny, nm) ? fromYmd(ny, nm, daysInMonth(ny, nm)) + 1 : fromYmd(ny, nm, d);
+  const dim = daysInMonth(ny, nm);
+  const base = d > dim ? fromYmd(ny, nm, dim) + 1 : fromYmd(ny, nm, d);
   return base + off.days;
 }
