@@ -5,6 +5,8 @@ import { Writable } from 'node:stream';
 import { generate } from 'otplib';
 import { freshDatabase } from '../support/postgres.ts';
 import { createUserForTest } from '../../src/access/guard.ts';
+import { createFacility } from '../../src/registry/senders.ts';
+import { TYPICAL_VXU } from '../../src/hl7v2/samples.ts';
 import { Clock, accessApp, org, sessionCookie } from './support.ts';
 
 const db = await freshDatabase();
@@ -180,10 +182,15 @@ test('no personal data or secrets in the log of a sign-in, a patient search, vie
     const resetToken = /#token=([A-Za-z0-9_-]+)/.exec(mail)![1];
     await logged.inject({ method: 'POST', url: '/api/v1/auth/password/reset', payload: { token: resetToken, password: PASSWORD + ' again' } });
     await logged.inject({ method: 'POST', url: '/api/v1/auth/logout', headers: { cookie, 'x-csrf-token': csrf } });
+    // A sender's VXU over HTTP: neither the person in it nor the sender's password reach the log.
+    const f = await createFacility(db.pool, { name: 'Clinic One', code: 'CLINIC' });
+    const vxu = await logged.inject({ method: 'POST', url: '/hl7', payload: TYPICAL_VXU, headers: {
+      'content-type': 'text/plain', authorization: 'Basic ' + Buffer.from(`${f.username}:${f.password}`).toString('base64') } });
+    assert.equal(vxu.statusCode, 200, vxu.body);
     const log = lines.join('');
     assert.ok(lines.length >= 8, `expected request logs, got ${lines.length} lines`);
     assert.match(log, /\/api\/v1\/patients\b/, 'the requests are logged (path only)');
-    const secrets = ['Zebediah%20Quixotic', 'birthDate=', PASSWORD, cookie.split('=')[1], csrf, resetToken, 'Zebediah', 'Quixotic', '2019-03-04', '20190304', 'nurse.log@example.org'];
+    const secrets = ['Quinn', '20250115', '5551234', f.password, 'Zebediah%20Quixotic', 'birthDate=', PASSWORD, cookie.split('=')[1], csrf, resetToken, 'Zebediah', 'Quixotic', '2019-03-04', '20190304', 'nurse.log@example.org'];
     for (const s of secrets) assert.ok(!log.includes(s), `log contains ${s.slice(0, 4)}…`);
     // The audit trail has the export, with who, which organization and from where.
     const a = await db.pool.query(`SELECT actor_id, organization_id, remote_addr FROM audit_event WHERE patient_id = $1 AND action = 'export'`, [pid]);
