@@ -87,6 +87,8 @@ export function ConfirmDialog({ title, children, confirmLabel, danger, busy, onC
     const d = ref.current;
     const opener = document.activeElement as HTMLElement | null;
     if (d && !d.open) d.showModal();
+    // Cancel is the safe default: Enter right away does nothing irreversible.
+    d?.querySelector<HTMLButtonElement>('[data-cancel]')?.focus();
     return () => { opener?.focus?.(); };
   }, []);
   return (
@@ -96,7 +98,7 @@ export function ConfirmDialog({ title, children, confirmLabel, danger, busy, onC
       {children}
       <div className="actions">
         <button type="button" className={danger ? 'danger' : 'primary'} disabled={busy} onClick={onConfirm}>{busy ? 'Working…' : confirmLabel}</button>
-        <button type="button" onClick={onCancel} autoFocus>Cancel</button>
+        <button type="button" onClick={onCancel} data-cancel>Cancel</button>
       </div>
     </dialog>
   );
