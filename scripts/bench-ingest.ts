@@ -300,6 +300,13 @@ async function main() {
     const pgCpuMs = pgCpu0 !== undefined && pgCpu1 !== undefined ? ((pgCpu1 - pgCpu0) * 1000) / timed : undefined;
     await close();
     printTrace(timed);
+    if (process.env.BENCH_TRACE) {
+      // Whether the prepared statements run on cached generic plans or are planned again each time.
+      const c = await pool.connect();
+      try {
+        for (const r of (await c.query(`SELECT name, generic_plans, custom_plans FROM pg_prepared_statements ORDER BY name`)).rows) console.log(`  plan ${r.name}: generic ${r.generic_plans}, custom ${r.custom_plans}`);
+      } finally { c.release(); }
+    }
     trace.clear();
     latencies.sort((a, b) => a - b);
     const stored = (await pool.query(`SELECT (SELECT count(*) FROM patient)::int AS patients, (SELECT count(*) FROM patient_source_record)::int AS sources,
