@@ -6,7 +6,7 @@ import type { Config } from '../config.ts';
 import type { Pool } from '../registry/database.ts';
 import { audit, canAccessPatient, requireAuth, type Principal } from '../access/guard.ts';
 import { getRegistryContext } from '../registry/context.ts';
-import { checkProposedDose } from '../cdsi/engine.ts';
+import { checkProposedDose, type DoseCheck } from '../cdsi/dose-check.ts';
 import { engineInputForPatient, forecastForPatient } from '../cdsi/registry-forecast.ts';
 import type { Schedule } from '../cdsi/schedule.ts';
 import { currentSchedule } from '../cdsi/store.ts';
@@ -49,12 +49,13 @@ const observationBody = z.object({
   text: z.string().max(500).optional(),
 });
 
-// Dose-check verdicts that make the person confirm before the dose is stored.
+// Dose-check verdicts (src/cdsi/dose-check.ts) that make the person confirm before the dose is stored.
 const CONFIRM: Record<string, string> = {
   extraneous: 'Over-immunization: this dose is not needed. The series it counts toward is already complete or the patient is immune.',
   too_early: 'This dose would be too early (too young, or too soon after the previous dose) and would not count.',
   not_valid: 'This dose would not count as valid for this patient.',
   contraindicated: 'The patient has a contraindication recorded for this vaccine.',
+  not_recommended: 'No dose of this vaccine is recommended for this patient now.',
 };
 
 export async function registerPatientRoutes(app: FastifyInstance, ctx: PatientRoutesContext): Promise<void> {
@@ -136,14 +137,16 @@ export async function registerPatientRoutes(app: FastifyInstance, ctx: PatientRo
     if (unknown.length) return problem(reply, 400, 'Bad Request', `cvx: unknown CVX code ${unknown.join(', ')}`);
 
     // The dose check (over-immunization, too early, contraindicated) runs before anything is stored.
-    let doseCheck: { cvx: string; verdict: string; antigens: unknown[]; contraindicated: string[] }[] | null = null;
+    let doseCheck: (DoseCheck & { cvx: string })[] | null = null;
     const mod = await forecastModule();
     const s = mod && pat?.birth_date ? await schedule() : undefined;
     if (mod && s) {
       const input = await mod.engineInputForPatient(pool, target, day);
       doseCheck = cvx.map((c) => ({ cvx: c, ...checkProposedDose(input, { date: b.date, cvx: c }, s) }));
     }
-    const warnings = (doseCheck ?? []).filter((d) => CONFIRM[d.verdict]).map((d) => ({ cvx: d.cvx, verdict: d.verdict, message: CONFIRM[d.verdict], antigens: d.antigens, contraindicated: d.contraindicated }));
+    const warnings = (doseCheck ?? []).filter((d) => CONFIRM[d.verdict]).map((d) => ({
+      cvx: d.cvx, verdict: d.verdict, message: CONFIRM[d.verdict], reasons: d.reasons, earliestDate: d.earliestDate,
+    }));
     if (warnings.length && !b.override) {
       return problem(reply, 409, 'Please confirm this dose', warnings.map((w) => w.message).join(' '), {
         type: 'https://open-iis.example/problems/dose-check', requiresOverride: true, warnings, doseCheck,

@@ -5,7 +5,7 @@ import type { PageRoute } from '../../routes.ts';
 import { ErrorLine, fmtDate, patientName, todayIso, useGet, type PatientRecord } from '../../components/common.tsx';
 import { VaccinePicker, type VaccineChoice } from '../../components/VaccinePicker.tsx';
 
-interface Warning { cvx: string; verdict: string; message: string; antigens: { antigen: string; status: string; explanation?: string }[] }
+interface Warning { cvx: string; verdict: string; message: string; reasons: string[]; earliestDate?: string }
 
 function AddDose({ params }: { params: Record<string, string> }) {
   const rec = useGet<PatientRecord>(`/api/v1/patients/${params.id}`);
@@ -66,7 +66,8 @@ function AddDose({ params }: { params: Record<string, string> }) {
             <ul>
               {warnings.map((w, i) => (
                 <li key={i}>{w.message}
-                  {w.antigens.length > 0 && <ul>{w.antigens.map((a, j) => <li key={j}>{a.antigen}: {a.explanation ?? a.status}</li>)}</ul>}
+                  {w.reasons.length > 0 && <ul>{w.reasons.map((r, j) => <li key={j}>{r}</li>)}</ul>}
+                  {w.earliestDate && <p>It would count from {fmtDate(w.earliestDate)}.</p>}
                 </li>
               ))}
             </ul>
