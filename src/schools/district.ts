@@ -8,7 +8,7 @@ import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import type { DoseInput, Evaluation, ExemptionInput, ObservationInput } from './evaluate.ts';
 import { loadPack, type Pack } from './pack.ts';
-import type { SurveyEntry } from './survey.ts';
+import { surveyCounts, type SurveyEntry, type SurveyRow } from './survey.ts';
 import { evaluateWithCdsi, minimalCdsi, withCdsi, type CdsiEngine } from './with-cdsi.ts';
 import { evaluateChecked } from './evaluate.ts';
 
@@ -31,6 +31,11 @@ export interface DistrictOptions extends StudentSelection {
   /** Drop per-dose detail (counted/notCounted/notes) from the evaluations: enough for lists and counts. */
   slim?: boolean;
   /**
+   * Survey only: keep no entries, count per batch (these grades; every grade when empty) and return `survey`
+   * and `statusCounts`. Workers then send back a few rows instead of every student's evaluation.
+   */
+  survey?: { grades?: string[] };
+  /**
    * Split the work over worker threads that connect with this connection string (each reads and evaluates
    * a share of the students). Only with the pack given by id (workers load it) and the default engine.
    */
@@ -45,7 +50,25 @@ export interface DistrictEntry extends SurveyEntry {
   needsHistory: boolean;
 }
 export interface DistrictProblem { patientId: number; studentId: string; message: string }
-export interface DistrictResult { entries: DistrictEntry[]; problems: DistrictProblem[]; stats: { waitMs: number; evaluateMs: number; batches: number; threads: number } }
+export interface DistrictResult {
+  entries: DistrictEntry[]; problems: DistrictProblem[];
+  stats: { waitMs: number; evaluateMs: number; batches: number; threads: number };
+  /** Survey mode: counts per grade and vaccine, and students per overall status. */
+  survey?: SurveyRow[]; statusCounts?: Record<string, number>; evaluated?: number;
+}
+
+/** Sum survey rows of several shares (same grade and vaccine), in the order of `grades` when given. */
+export function mergeSurveyRows(parts: SurveyRow[][], grades?: string[]): SurveyRow[] {
+  const m = new Map<string, SurveyRow>();
+  for (const rows of parts) for (const r of rows) {
+    const k = `${r.grade}\0${r.vaccine}`;
+    const t = m.get(k);
+    if (!t) { m.set(k, { ...r }); continue; }
+    for (const f of ['enrolled', 'compliant', 'inProcess', 'medicalExemption', 'religiousExemption', 'otherExemption', 'notCompliant'] as const) t[f] += r[f];
+  }
+  const order = grades?.length ? grades : [...new Set([...m.values()].map((r) => r.grade))];
+  return [...m.values()].sort((a, b) => order.indexOf(a.grade) - order.indexOf(b.grade) || (a.vaccine === 'ALL' ? -1 : b.vaccine === 'ALL' ? 1 : a.vaccine.localeCompare(b.vaccine)));
+}
 
 /** One enrolled student with everything the evaluation needs. */
 export interface LoadedStudent {
@@ -129,6 +152,9 @@ export async function evaluateShare(db: Db, opts: DistrictOptions, part: [number
   const entries: DistrictEntry[] = [];
   const problems: DistrictProblem[] = [];
   const engine = opts.engine ?? (opts.engineKind === 'stand-in' ? minimalCdsi(opts.pack) : undefined);
+  const surveyParts: SurveyRow[][] = [];
+  const statusCounts: Record<string, number> = {};
+  let evaluated = 0;
   // The next batch is read while the current one is evaluated.
   let next: Promise<LoadedStudent[]> | undefined = loadStudents(db, opts, [0, 0], size, part);
   while (next) {
@@ -139,6 +165,7 @@ export async function evaluateShare(db: Db, opts: DistrictOptions, part: [number
     stats.batches++;
     const last = batch[batch.length - 1];
     next = batch.length === size ? loadStudents(db, opts, [last.patientId, last.schoolOrgId], size, part) : undefined;
+    const batchEntries: DistrictEntry[] = opts.survey ? [] : entries;
     for (const s of batch) {
       if (!s.dob) { problems.push({ patientId: s.patientId, studentId: s.studentId, message: 'no birth date on the patient record' }); continue; }
       let evaluation: Evaluation;
@@ -148,14 +175,21 @@ export async function evaluateShare(db: Db, opts: DistrictOptions, part: [number
         problems.push({ patientId: s.patientId, studentId: s.studentId, message: (e as Error).message });
         continue;
       }
-      entries.push({
+      evaluated++;
+      batchEntries.push({
         patientId: s.patientId, schoolOrgId: s.schoolOrgId, studentId: s.studentId, grade: s.grade, name: studentName(s),
         dob: s.dob, sex: s.sex ?? undefined, needsHistory: s.needsHistory, evaluation: opts.slim ? slimmed(evaluation) : evaluation,
       });
     }
+    if (opts.survey) {
+      const grades = opts.survey.grades?.length ? opts.survey.grades : undefined;
+      surveyParts.push(surveyCounts(batchEntries, grades));
+      for (const e of batchEntries) statusCounts[e.evaluation.status] = (statusCounts[e.evaluation.status] ?? 0) + 1;
+    }
     stats.evaluateMs += performance.now() - e0;
   }
-  return { entries, problems, stats };
+  if (opts.survey) return { entries, problems, stats, survey: mergeSurveyRows(surveyParts, opts.survey.grades), statusCounts, evaluated };
+  return { entries, problems, stats, evaluated };
 }
 
 /** What a worker is asked to do (plain data: it crosses the thread boundary). */
@@ -205,8 +239,14 @@ export async function evaluateDistrict(db: Db, opts: DistrictOptions): Promise<D
     connectionString: parallel.connectionString, packId: pack.id, packDir: parallel.packDir, options: rest, part: [i + 1, threads],
   }));
   const results = await Promise.all([evaluateShare(db, opts, [0, threads]), ...tasks.map(runInWorker)]);
-  const out: DistrictResult = { entries: [], problems: [], stats: { waitMs: 0, evaluateMs: 0, batches: 0, threads } };
+  const out: DistrictResult = { entries: [], problems: [], stats: { waitMs: 0, evaluateMs: 0, batches: 0, threads }, evaluated: 0 };
+  if (opts.survey) {
+    out.survey = mergeSurveyRows(results.map((r) => r.survey ?? []), opts.survey.grades);
+    out.statusCounts = {};
+    for (const r of results) for (const [k, n] of Object.entries(r.statusCounts ?? {})) out.statusCounts[k] = (out.statusCounts[k] ?? 0) + n;
+  }
   for (const r of results) {
+    out.evaluated! += r.evaluated ?? 0;
     for (const e of r.entries) out.entries.push(e);
     out.problems.push(...r.problems);
     out.stats.waitMs = Math.max(out.stats.waitMs, r.stats.waitMs);

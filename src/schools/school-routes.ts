@@ -16,7 +16,7 @@ import { addHistoricalDoses, EnrollmentError, getSchool, importRoster, isSchoolY
 import type { Evaluation } from './evaluate.ts';
 import { listPacks, loadPack, PackError, type Pack } from './pack.ts';
 import { plainWords } from './plain.ts';
-import { DISEASE_VACCINES, outbreakCsv, outbreakList, surveyCounts, surveyCsv } from './survey.ts';
+import { DISEASE_VACCINES, outbreakCsv, outbreakList, surveyCsv } from './survey.ts';
 
 export interface SchoolRoutesContext {
   pool: Pool;
@@ -350,8 +350,10 @@ export async function registerSchoolRegistryRoutes(app: FastifyInstance, ctx: Sc
     // The annual survey (counts, no names) for a school or a district, CSV or PDF.
     async function survey(req: Req, reply: FastifyReply, p: Principal, title: string, schools: School[], format: string, objectType: string, objectId: string) {
       const per = period(req.query);
-      const { entries } = await evaluateDistrict(pool, { pack: per.pack, asOf: per.asOf, schoolYear: per.schoolYear, schoolOrgIds: schools.map((s) => s.id), slim: true });
-      const rows = surveyCounts(entries, per.pack.surveyGrades);
+      // Counts only (no names): evaluated batch by batch without keeping each student's evaluation.
+      const r = await evaluateDistrict(pool, { pack: per.pack, asOf: per.asOf, schoolYear: per.schoolYear, schoolOrgIds: schools.map((s) => s.id), survey: { grades: per.pack.surveyGrades } });
+      const rows = r.survey ?? [];
+      const entries = { length: r.evaluated ?? 0 };
       await audit(pool, p, 'export', { objectType, objectId, remoteAddr: req.ip, detail: { format, students: entries.length, schoolYear: per.schoolYear } });
       const name = `survey-${objectId}-${per.schoolYear}`;
       if (format === 'csv') return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${name}.csv"`).send(surveyCsv(rows));

@@ -30,3 +30,20 @@ test('a small seeded district evaluates every enrolled student, in batches', asy
   assert.equal(again.entries.length, 259);
   assert.match(again.problems[0].message, /no birth date/);
 });
+
+test('survey mode counts batch by batch exactly as the survey of every entry', async () => {
+  const d = await freshDatabase(3);
+  try {
+    const schools = await seedDistrict(d.pool, 300, 4);
+    const pack = loadPack('MA-2025-2026');
+    const o = { pack, asOf: '2025-10-01', schoolYear: '2025-2026', schoolOrgIds: schools, batchSize: 70, engineKind: 'stand-in' as const };
+    const all = await evaluateDistrict(d.pool, o);
+    const counted = await evaluateDistrict(d.pool, { ...o, survey: { grades: ['K', '7', '11'] } });
+    assert.equal(counted.entries.length, 0);
+    assert.equal(counted.evaluated, 300);
+    assert.deepEqual(counted.survey, surveyCounts(all.entries, ['K', '7', '11']));
+    assert.equal(counted.statusCounts!.compliant, all.entries.filter((e) => e.evaluation.status === 'compliant').length);
+  } finally {
+    await d.close();
+  }
+});
