@@ -112,6 +112,30 @@ test('sessions end after 30 idle minutes and 12 hours at most', async () => {
   assert.equal((await session()).statusCode, 401, 'absolute lifetime of 12 hours');
 });
 
+test('a reset link works for 30 minutes, once, and ends the sessions of the account', async () => {
+  const u = await createUserForTest(db.pool, { organizationId: clinic, username: 'forgetful', roles: ['provider'], password: PASSWORD, email: 'forgetful@example.org' });
+  const link = async () => {
+    await app.inject({ method: 'POST', url: '/api/v1/auth/password/forgot', remoteAddress: '10.0.4.1', payload: { identifier: 'forgetful@example.org' } });
+    const mail = (await db.pool.query(`SELECT body FROM mail_outbox WHERE to_address = 'forgetful@example.org' ORDER BY id DESC LIMIT 1`)).rows[0].body;
+    return /#token=([A-Za-z0-9_-]+)/.exec(mail)![1];
+  };
+  const reset = (token: string) => app.inject({ method: 'POST', url: '/api/v1/auth/password/reset', remoteAddress: '10.0.4.1', payload: { token, password: 'a brand new passphrase' } });
+  const stale = await link();
+  clock.advance(30 * 60_000 + 1000);
+  assert.equal((await reset(stale)).statusCode, 400, 'expired after 30 minutes');
+  const fresh = await link();
+  // Only hashes are stored.
+  assert.equal((await db.pool.query('SELECT count(*)::int AS n FROM password_reset WHERE token_hash = $1', [fresh])).rows[0].n, 0);
+  assert.equal((await reset(fresh)).statusCode, 200);
+  assert.equal((await app.inject({ url: '/api/v1/auth/session', headers: { cookie: u.cookie } })).statusCode, 401, 'old sessions ended');
+  assert.equal((await loginAs('forgetful', PASSWORD, '10.0.4.2')).statusCode, 401);
+  assert.equal((await loginAs('forgetful', 'a brand new passphrase', '10.0.4.2')).statusCode, 200);
+  // Unknown accounts get the same answer and no mail.
+  const res = await app.inject({ method: 'POST', url: '/api/v1/auth/password/forgot', remoteAddress: '10.0.4.1', payload: { identifier: 'nobody@example.org' } });
+  assert.equal(res.statusCode, 202);
+  assert.equal((await db.pool.query(`SELECT count(*)::int AS n FROM mail_outbox WHERE to_address = 'nobody@example.org'`)).rows[0].n, 0);
+});
+
 test('administrators need TOTP: enrolment forced at first sign-in, then the code is required', async () => {
   const u = await db.pool.query(`INSERT INTO app_user (username, email, organization_id, password_hash) VALUES ('aa1', 'aa1@example.org', $1, NULL) RETURNING id`, [clinic]);
   const id = u.rows[0].id;
