@@ -6,7 +6,7 @@ import { post } from '../../api.ts';
 import { Link } from '../../router.tsx';
 import type { PageRoute } from '../../routes.ts';
 import { Badge, ErrorLine, fmtDate, patientName, useGet, type PatientRecord } from '../../components/common.tsx';
-import { ConfirmDialog, ReasonList, plainReason, scoreText, type ReviewItem, type ReviewPerson } from './shared.tsx';
+import { ConfirmDialog, ReasonList, plainReason, reasonLook, scoreText, type ReviewItem, type ReviewPerson } from './shared.tsx';
 
 const SEX: Record<string, string> = { F: 'Female', M: 'Male', U: 'Unknown', X: 'Other' };
 
@@ -35,8 +35,8 @@ function Agreement({ reasons, fields, a, b }: { reasons: string[]; fields: strin
   const found = reasons.map(plainReason).filter((r) => r.field && fields.includes(r.field));
   if (!a && !b) return <span className="muted">Neither record has it</span>;
   if (!a || !b) return <Badge status="none" text="Only one record has it" />;
-  if (!found.length) return a === b ? <Badge status="valid" text="Same" /> : <Badge status="none" text="Not compared" />;
-  return <>{found.map((r, i) => <div key={i}><Badge status={r.kind === 'against' ? 'invalid' : r.text.endsWith('the same') ? 'valid' : 'due'} text={r.kind === 'against' ? 'Differs' : r.text.endsWith('the same') ? 'Same' : 'Close'} /> <span className="hint">{r.text}</span></div>)}</>;
+  if (!found.length) return a === b ? <Badge status="valid" text="Same" /> : fields.includes('mrn') ? <><Badge status="none" text="Not comparable" /> <span className="hint">numbers from different sources</span></> : <Badge status="none" text="Not compared" />;
+  return <>{found.map((r, i) => { const look = reasonLook(r); return <div key={i}><Badge status={look.status} text={look.label === 'Agrees' ? 'Same' : look.label} /> <span className="hint">{r.text}</span></div>; })}</>;
 }
 
 function Doses({ rec, caption }: { rec?: PatientRecord; caption: string }) {
@@ -121,7 +121,11 @@ function Review({ params }: { params: Record<string, string> }) {
       </table>
 
       <h2>Why the registry could not decide alone</h2>
-      <ReasonList reasons={it.reasons} />
+      {it.reasons.some((x) => x.startsWith('rule:')) ? <ReasonList reasons={it.reasons} only="rules" /> : <p>The records are alike, but not enough to be sure.</p>}
+      <details>
+        <summary>Everything the registry compared ({it.reasons.filter((x) => !x.startsWith('rule:')).length} points of comparison)</summary>
+        <ReasonList reasons={it.reasons} only="evidence" />
+      </details>
 
       <h2>Doses</h2>
       <div style={{ display: 'grid', gridTemplateColumns: 'repeat(auto-fit, minmax(20rem, 1fr))', gap: '1rem' }}>

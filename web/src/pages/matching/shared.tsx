@@ -51,14 +51,26 @@ export function plainReason(r: string): PlainReason {
   return { field, text: `${FIELD[field] ?? field}: ${how}`, kind: weight > 0 ? 'for' : weight < 0 ? 'against' : 'for', weight };
 }
 
-/** Colour and words: agrees (green), differs (red), needs a person (amber). */
+/** Agrees exactly (green), close (amber: a nickname, a typo, swapped day and month), differs (red), a safety rule (amber). */
+export function reasonLook(r: PlainReason): { status: string; label: string } {
+  if (r.kind === 'rule') return { status: 'due', label: 'Check' };
+  if (r.kind === 'against') return { status: 'invalid', label: 'Differs' };
+  return r.text.endsWith('the same') ? { status: 'valid', label: 'Agrees' } : { status: 'due', label: 'Close' };
+}
+
 export function ReasonBadge({ r }: { r: PlainReason }) {
-  const [status, label] = r.kind === 'rule' ? ['due', 'Check'] : r.kind === 'for' ? ['valid', 'Agrees'] : ['invalid', 'Differs'];
+  const { status, label } = reasonLook(r);
   return <span className={`badge status-${status}`}>{label}</span>;
 }
 
-export function ReasonList({ reasons, limit }: { reasons: string[]; limit?: number }) {
-  const all = reasons.map(plainReason);
+/** Safety rules first (why a person decides), then what differs, then what agrees. */
+export function sortReasons(reasons: string[]): PlainReason[] {
+  const rank = (r: PlainReason) => (r.kind === 'rule' ? 0 : r.kind === 'against' ? 1 : reasonLook(r).label === 'Close' ? 2 : 3);
+  return reasons.map(plainReason).map((r, i) => ({ r, i })).sort((a, b) => rank(a.r) - rank(b.r) || a.i - b.i).map((x) => x.r);
+}
+
+export function ReasonList({ reasons, limit, only }: { reasons: string[]; limit?: number; only?: 'rules' | 'evidence' }) {
+  const all = sortReasons(reasons).filter((r) => !only || (only === 'rules') === (r.kind === 'rule'));
   const shown = limit ? all.slice(0, limit) : all;
   return (
     <ul className="reasons" style={{ listStyle: 'none', padding: 0, margin: 0, display: 'grid', gap: '.25rem' }}>
