@@ -390,7 +390,10 @@ async function answerQuery(ctx: RegistryContext, text: string, sender: Sender): 
       response = buildRspZ33(opts, 'TM');
     } else {
       shown = found.candidates;
-      response = buildRspZ31(opts, await Promise.all(shown.map((id) => rspPatient(client, id))), limit);
+      // One connection runs one query at a time (pg 9 will refuse overlapping calls): read the candidates in turn.
+      const patients: RspPatient[] = [];
+      for (const id of shown) patients.push(await rspPatient(client, id));
+      response = buildRspZ31(opts, patients, limit);
     }
     if (shown.length) {
       // The audit event of a read is committed without waiting for the WAL flush (the answer does not depend on it;
