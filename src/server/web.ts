@@ -16,7 +16,11 @@ export async function registerWebApp(app: FastifyInstance, opts: { dir?: string 
     app.log.warn(`web app not built (${index} missing): run npm run build:web`);
     return;
   }
-  await app.register(fastifyStatic, { root: dir, prefix: '/', wildcard: false, index: ['index.html'] });
+  await app.register(fastifyStatic, {
+    root: dir, prefix: '/', wildcard: false, index: ['index.html'],
+    // Vite names built assets by content hash: they never change, so browsers keep them; index.html is revalidated.
+    setHeaders: (res, file) => res.header('cache-control', /[\\/]assets[\\/]/.test(file) ? 'public, max-age=31536000, immutable' : 'no-cache'),
+  });
   app.setNotFoundHandler((req, reply) => {
     const url = req.raw.url ?? '/';
     const accept = String(req.headers.accept ?? '');
