@@ -2,7 +2,7 @@
 // evaluation, best-series selection and per-vaccine-group forecast. No clock: assessmentDate is a parameter.
 // Section numbers in comments refer to the specification.
 import { addOffset, formatDate, parseDate, type DayNum, type Offset } from './dates.ts';
-import { normCvx, type Antigen, type ConditionalSkip, type Interval, type Schedule, type Series, type TargetDose, type AgeRow } from './schedule.ts';
+import { normCvx, type Antigen, type ConditionalSkip, type Interval, type Schedule, type Series, type TargetDose, type AgeRow, type VaccineGroup } from './schedule.ts';
 
 export interface EngineInput {
   patient: { birthDate: string; gender?: string | null; birthCountry?: string | null };
@@ -63,11 +63,14 @@ interface Ctx {
   dob: DayNum; gender: string; /** first letter of the gender, lower case ('' when unknown) */ genderKey: string; asOf: DayNum; obs: Map<string, DayNum | null>; schedule: Schedule; all: Dose[];
   /** memo generation of this evaluation (see ageDate) */
   stamp: number;
-  antigenResults: Map<string, AntigenResult>;
+  // per-antigen state, indexed by Antigen.index
+  antigenResults: (AntigenResult | undefined)[];
   /** best patient series per antigen, the primary one first */
-  bestByAntigen: Map<string, PatientSeries[]>;
-  prioritizedByAntigen: Map<string, PatientSeries[]>;
-  inProgress: Set<string>;
+  bestByAntigen: (PatientSeries[] | undefined)[];
+  prioritizedByAntigen: (PatientSeries[] | undefined)[];
+  inProgress: Uint8Array;
+  /** the patient's doses per antigen (chapter 4, by CVX association age), filled once per evaluation */
+  dosesByAntigen: Dose[][];
 }
 
 const NEVER = 1e9, EVER = -1e9;
@@ -167,8 +170,8 @@ function previousDoseStatus(c: Ctx, p: Dose, ps: PatientSeries, antigen: string,
   if (k >= 0) return ps.evals[k]?.status;
   const assoc = c.schedule.cvx.get(p.cvx)?.associations ?? [];
   for (const a of assoc) {
-    if (a.antigen === antigen || c.inProgress.has(a.antigen)) continue;
-    const st = ensureAntigen(c, a.antigen, p.i);
+    if (a.antigen === antigen || a.antigenIndex < 0 || c.inProgress[a.antigenIndex]) continue;
+    const st = ensureAntigen(c, a.antigenIndex, p.i);
     if (st) return st;
   }
   return undefined;
@@ -196,8 +199,9 @@ function addEval(ps: PatientSeries, dose: Dose, k: number, status: EvaluationSta
 }
 
 function evaluateSeries(c: Ctx, s: Series, antigen: string, doses: Dose[], completeGroups: Map<string, DayNum>): PatientSeries {
-  const ps: PatientSeries = { series: s, targets: s.doses.map((td) => ({ td, status: 'not_satisfied' as TargetStatus })), evals: [], status: 'not_complete', satisfied: 0, allValid: true, notes: [] };
-  const targets = ps.targets;
+  const targets: Target[] = new Array(s.doses.length);
+  for (let i = 0; i < targets.length; i++) targets[i] = { td: s.doses[i]!, status: 'not_satisfied', dose: undefined, note: undefined };
+  const ps: PatientSeries = { series: s, targets, evals: [], status: 'not_complete', forecast: undefined, satisfied: 0, allValid: true, firstValid: undefined, notes: [], score: undefined };
   let t = 0;
   const st: SkipState = { ps, doses, upTo: 0, completeGroups, forecast: false };
   for (let k = 0; k < doses.length; k++) {
@@ -264,8 +268,8 @@ interface AntigenFacts { immune?: string; contraindication?: string; vaccineCi: 
 function forecastSeries(c: Ctx, ps: PatientSeries, doses: Dose[], facts: AntigenFacts, completeGroups: Map<string, DayNum>): void {
   const s = ps.series, targets = ps.targets;
   const st: SkipState = { ps, doses, upTo: doses.length, completeGroups, forecast: true };
-  let t = targets.findIndex((x) => x.status === 'not_satisfied');
-  if (t < 0) t = targets.length;
+  let t = 0;
+  while (t < targets.length && targets[t]!.status !== 'not_satisfied') t++;
   if (facts.immune) { ps.status = 'immune'; ps.notes.push(`immune: ${facts.immune}`); return; }
   let ref = c.asOf;
   for (;;) {
@@ -309,9 +313,7 @@ function forecastSeries(c: Ctx, ps: PatientSeries, doses: Dose[], facts: Antigen
       if (iv.latestRecInt) { const x = addOffset(r, iv.latestRecInt); if (pastInt === undefined || x > pastInt) pastInt = x; }
     }
     // CALCDTCONFLICT-3: live virus conflict end dates for the preferable vaccines of the next dose
-    for (const v of td.preferable) {
-      const rules = c.schedule.liveVirusByCurrent.get(v.cvx);
-      if (!rules) continue;
+    if (c.all.length) for (const rules of td.preferableLiveRules) {
       for (const p of c.all) for (const r of rules) if (r.previous === p.cvx) { const x = addOffset(p.date, r.end); if (x > earliest) { earliest = x; basis = `live virus conflict (${r.end.text}) with CVX ${p.cvx} given `; basisRef = p.date; } }
     }
     if (td.season && td.season.start > earliest) { earliest = td.season.start; basis = 'season start'; }
@@ -470,24 +472,30 @@ function selectBest(c: Ctx, runs: PatientSeries[]): { best: PatientSeries[]; pri
 }
 
 // ---- chapters 4-8 for one antigen -------------------------------------------------------------------------------
-function antigenDoses(c: Ctx, an: string): Dose[] {
-  const out: Dose[] = [];
+const NO_DOSES: Dose[] = [];
+/** Chapter 4: each dose goes to every antigen its CVX is associated with at the patient's age on that date. */
+function splitDoses(c: Ctx): void {
+  const by = c.dosesByAntigen;
   for (const d of c.all) {
     const m = c.schedule.cvx.get(d.cvx);
     if (!m) continue;
-    for (const a of m.associations) if (a.antigen === an && d.date >= ageDate(c, a.beginAge, EVER) && d.date < ageDate(c, a.endAge, NEVER)) { out.push(d); break; }
+    for (const a of m.associations) {
+      const k = a.antigenIndex;
+      if (k < 0 || !(d.date >= ageDate(c, a.beginAge, EVER) && d.date < ageDate(c, a.endAge, NEVER))) continue;
+      const list = by[k]!;
+      if (list === NO_DOSES) by[k] = [d];
+      else if (list[list.length - 1] !== d) list.push(d);
+    }
   }
-  return out;
 }
 
 /** The evaluation status of dose `i` in antigen `an`'s primary best series (evaluating that antigen if needed). */
-function ensureAntigen(c: Ctx, an: string, i: number): EvaluationStatus | undefined {
-  if (!c.bestByAntigen.has(an)) {
-    const a = c.schedule.antigens.get(an);
-    if (!a) return undefined;
-    evaluateAntigen(c, a, c.schedule.antigenToGroup.get(an) ?? an);
+function ensureAntigen(c: Ctx, k: number, i: number): EvaluationStatus | undefined {
+  if (c.bestByAntigen[k] === undefined) {
+    const a = c.schedule.antigenList[k]!;
+    evaluateAntigen(c, a, c.schedule.antigenToGroup.get(a.name) ?? a.name);
   }
-  const p = c.bestByAntigen.get(an)?.[0];
+  const p = c.bestByAntigen[k]?.[0];
   if (p) for (const e of p.evals) if (e.dose.i === i) return e.status;
   return undefined;
 }
@@ -522,11 +530,14 @@ function seriesOrderKey(c: Ctx, p: PatientSeries): number {
 }
 
 const NO_EVALS: DoseEvaluation[] = [];
+const NO_SERIES: PatientSeries[] = [], NO_EVAL_LIST: Eval[] = [];
+/** shared empty "complete series groups" (never written: a map is made once a series completes) */
+const NO_GROUPS: Map<string, DayNum> = new Map();
 function evaluateAntigen(c: Ctx, a: Antigen, group: string): AntigenResult {
-  const cached = c.antigenResults.get(a.name);
+  const cached = c.antigenResults[a.index];
   if (cached) return cached;
-  c.inProgress.add(a.name);
-  const doses = antigenDoses(c, a.name);
+  c.inProgress[a.index] = 1;
+  const doses = c.dosesByAntigen[a.index]!;
   const facts = antigenFacts(c, a);
   const hasObs = c.obs.size > 0;
   const relevant: Series[] = [];
@@ -567,7 +578,7 @@ function evaluateAntigen(c: Ctx, a: Antigen, group: string): AntigenResult {
       i = j;
     }
   }
-  const completeGroups = new Map<string, DayNum>();
+  let completeGroups = NO_GROUPS;
   const runs: PatientSeries[] = [];
   for (const s of toRun) {
     const ps = evaluateSeries(c, s, a.name, doses, completeGroups);
@@ -575,6 +586,7 @@ function evaluateAntigen(c: Ctx, a: Antigen, group: string): AntigenResult {
     if (ps.status === 'complete') {
       let on = EVER;
       for (const t of ps.targets) if (t.status === 'satisfied' && t.dose!.date > on) on = t.dose!.date;
+      if (completeGroups === NO_GROUPS) completeGroups = new Map();
       const prev = completeGroups.get(s.group);
       if (prev === undefined || on < prev) completeGroups.set(s.group, on);
     }
@@ -607,10 +619,10 @@ function evaluateAntigen(c: Ctx, a: Antigen, group: string): AntigenResult {
     otherBest: ordered.length > 1 ? ordered.slice(1).map((p) => ({ series: p.series.name, seriesType: p.series.type, status: p.status, forecast: p.status === 'not_complete' && p.forecast ? toForecast(p.forecast, p.series) : undefined,
       evaluations: p.evals.map((e) => ({ doseIndex: e.dose.i, status: e.status, reason: e.reason, targetDose: e.target !== undefined ? p.targets[e.target]?.td.doseNumber : undefined })) })) : undefined,
   };
-  c.bestByAntigen.set(a.name, ordered);
-  c.prioritizedByAntigen.set(a.name, prioritized);
-  c.antigenResults.set(a.name, res);
-  c.inProgress.delete(a.name);
+  c.bestByAntigen[a.index] = ordered;
+  c.prioritizedByAntigen[a.index] = prioritized;
+  c.antigenResults[a.index] = res;
+  c.inProgress[a.index] = 0;
   return res;
 }
 
@@ -618,76 +630,100 @@ function evaluateAntigen(c: Ctx, a: Antigen, group: string): AntigenResult {
 const RANK: Record<EvaluationStatus, number> = { valid: 0, extraneous: 1, sub_standard: 2, not_valid: 3 };
 function isActiveRisk(p: PatientSeries): boolean { return p.series.kind === 'risk' && p.status !== 'aged_out'; }
 type GroupDose = VaccineGroupResult['doses'][number];
-function groupResult(c: Ctx, name: string, res: AntigenResult[]): VaccineGroupResult {
-  const vg = c.schedule.vaccineGroups.get(name);
+interface GroupPart { r: AntigenResult; k: number; p?: PatientSeries; nValid: number }
+function findDose(doses: GroupDose[], i: number): number { for (let j = 0; j < doses.length; j++) if (doses[j]!.doseIndex === i) return j; return -1; }
+function hasEvalOf(evals: Eval[], i: number): boolean { for (const e of evals) if (e.dose.i === i) return true; return false; }
+function groupResult(c: Ctx, vg: VaccineGroup, refs: readonly Antigen[], res: AntigenResult[]): VaccineGroupResult {
   // chapter 9 blends best series of one series type only: the risk series when any antigen of the group has one
   let hasRisk = false;
-  for (const r of res) for (const p of c.bestByAntigen.get(r.antigen) ?? []) if (isActiveRisk(p)) hasRisk = true;
-  const chosen: { r: AntigenResult; p?: PatientSeries }[] = [];
-  for (const r of res) {
-    const best = c.bestByAntigen.get(r.antigen) ?? [];
-    const p = hasRisk ? best.find(isActiveRisk) : best[0];
-    if (p || !hasRisk) chosen.push({ r, p });
+  for (const a of refs) for (const p of c.bestByAntigen[a.index] ?? NO_SERIES) if (isActiveRisk(p)) hasRisk = true;
+  const chosen: GroupPart[] = [];
+  for (let i = 0; i < res.length; i++) {
+    const best = c.bestByAntigen[refs[i]!.index] ?? NO_SERIES;
+    let p: PatientSeries | undefined;
+    if (hasRisk) { for (const x of best) if (isActiveRisk(x)) { p = x; break; } } else p = best[0];
+    if (p || !hasRisk) chosen.push({ r: res[i]!, k: refs[i]!.index, p, nValid: 0 });
   }
-  const byDose = new Map<number, Omit<GroupDose, 'doseIndex'>>();
+  // one entry per input dose, kept in doseIndex order at the end
+  const doses: GroupDose[] = [];
   // with a risk series, a dose not valid there but valid in the antigen's standard prioritized series keeps its standard
   // evaluation: the history is read as one path (routine doses first, then the risk doses)
-  const mergedValid = new Map<string, number>();
-  for (const { r, p } of chosen) {
+  for (const part of chosen) {
+    const { r, p } = part;
     if (!p?.evals.length && !hasRisk) continue;
     let nValid = 0;
-    const std = hasRisk ? (c.prioritizedByAntigen.get(r.antigen) ?? []).find((x) => x.series.kind === 'standard') : undefined;
-    for (const e of p?.evals ?? []) {
+    let std: PatientSeries | undefined;
+    if (hasRisk) for (const x of c.prioritizedByAntigen[part.k] ?? NO_SERIES) if (x.series.kind === 'standard') { std = x; break; }
+    const pEvals = p?.evals ?? NO_EVAL_LIST;
+    for (const e of pEvals) {
       let use = e, from = p!;
       if (std) for (const se of std.evals) if (se.dose.i === e.dose.i) { if (se.status === 'valid' && e.status !== 'valid') { use = se; from = std; } break; }
       if (use.status === 'valid') nValid++;
-      const cur = byDose.get(e.dose.i);
-      if (!cur || RANK[use.status] > RANK[cur.status]) byDose.set(e.dose.i, { status: use.status, reason: use.reason, reasons: use.reasons ?? (use.reason ? [use.reason] : undefined), seriesType: from.series.kind, explanation: `${r.antigen}: ${use.explanation}` });
+      const j = findDose(doses, e.dose.i);
+      if (j < 0 || RANK[use.status] > RANK[doses[j]!.status]) {
+        const d: GroupDose = { doseIndex: e.dose.i, status: use.status, reason: use.reason, reasons: use.reasons ?? (use.reason ? [use.reason] : undefined), seriesType: from.series.kind, explanation: `${r.antigen}: ${use.explanation}` };
+        if (j < 0) doses.push(d); else doses[j] = d;
+      }
     }
-    if (std) for (const se of std.evals) if (!byDose.has(se.dose.i) && !(p?.evals ?? []).some((e) => e.dose.i === se.dose.i)) byDose.set(se.dose.i, { status: se.status, reason: se.reason, reasons: se.reasons, seriesType: 'standard', explanation: `${r.antigen}: ${se.explanation}` });
-    mergedValid.set(r.antigen, nValid);
+    if (std) for (const se of std.evals) if (findDose(doses, se.dose.i) < 0 && !hasEvalOf(pEvals, se.dose.i)) doses.push({ doseIndex: se.dose.i, status: se.status, reason: se.reason, reasons: se.reasons, seriesType: 'standard', explanation: `${r.antigen}: ${se.explanation}` });
+    part.nValid = nValid;
   }
-  const statuses = chosen.map(({ r, p }) => p?.status ?? r.status);
   let status: SeriesStatus;
   if (!chosen.length) status = 'not_recommended';
-  else if (chosen.length === 1) status = statuses[0]!;
-  else if (statuses.includes('contraindicated')) status = 'contraindicated';
-  else if (statuses.includes('aged_out')) status = 'aged_out';
-  else if (statuses.includes('not_recommended')) status = 'not_recommended';
-  else if (statuses.includes('not_complete')) status = 'not_complete';
-  else if (statuses.every((s) => s === 'immune')) status = 'immune';
-  else status = 'complete';
+  else if (chosen.length === 1) status = chosen[0]!.p?.status ?? chosen[0]!.r.status;
+  else {
+    let ci = false, aged = false, notRec = false, notComplete = false, allImmune = true;
+    for (const { r, p } of chosen) {
+      const st = p?.status ?? r.status;
+      if (st === 'contraindicated') ci = true; else if (st === 'aged_out') aged = true; else if (st === 'not_recommended') notRec = true; else if (st === 'not_complete') notComplete = true;
+      if (st !== 'immune') allImmune = false;
+    }
+    status = ci ? 'contraindicated' : aged ? 'aged_out' : notRec ? 'not_recommended' : notComplete ? 'not_complete' : allImmune ? 'immune' : 'complete';
+  }
   let forecast: Forecast | undefined;
   if (status === 'not_complete') {
-    const parts = chosen.filter((x) => x.p?.status === 'not_complete' && x.p.forecast);
-    if (parts.length === 1 && parts[0]!.r.forecast && c.bestByAntigen.get(parts[0]!.r.antigen)?.[0] === parts[0]!.p && (!hasRisk || (mergedValid.get(parts[0]!.r.antigen) ?? 0) + 1 <= parts[0]!.p!.forecast!.doseNumber)) {
-      forecast = parts[0]!.r.forecast; // the antigen's own forecast, already formatted
+    const parts: GroupPart[] = [];
+    for (const x of chosen) if (x.p?.status === 'not_complete' && x.p.forecast) parts.push(x);
+    const p0 = parts[0];
+    if (parts.length === 1 && p0!.r.forecast && c.bestByAntigen[p0!.k]?.[0] === p0!.p && (!hasRisk || p0!.nValid + 1 <= p0!.p!.forecast!.doseNumber)) {
+      forecast = p0!.r.forecast; // the antigen's own forecast, already formatted
     } else if (parts.length) {
-      const fs = parts.map((x) => x.p!.forecast!);
       let earliest: DayNum;
-      if (parts.length === 1) earliest = fs[0]!.earliest;
-      else if (fs.some((f) => f.priority)) {
+      let minE = NEVER, maxE = EVER, anyPriority = false, minRec = NEVER, minPd: number | undefined, minLate: number | undefined;
+      let doseNumber = 0;
+      const types: string[] = [], cvx: string[] = [];
+      let explanation = '';
+      for (let i = 0; i < parts.length; i++) {
+        const x = parts[i]!, f = x.p!.forecast!;
+        if (f.earliest < minE) minE = f.earliest;
+        if (f.earliest > maxE) maxE = f.earliest;
+        if (f.priority) anyPriority = true;
+        if (f.rec < minRec) minRec = f.rec;
+        if (f.pastDue !== undefined && (minPd === undefined || f.pastDue < minPd)) minPd = f.pastDue;
+        if (f.latest !== undefined && (minLate === undefined || f.latest < minLate)) minLate = f.latest;
+        // with routine doses carried into a risk forecast, the dose number counts them too
+        const n = Math.max(f.doseNumber, hasRisk ? x.nValid + 1 : 0);
+        doseNumber = i === 0 ? n : vg.administerFullVaccineGroup ? Math.min(doseNumber, n) : Math.max(doseNumber, n);
+        for (const t of f.types) if (!types.includes(t)) types.push(t);
+        for (const t of f.cvx) if (!cvx.includes(t)) cvx.push(t);
+        explanation += (i ? ' | ' : '') + x.r.antigen + ': ' + forecastWhy(f, x.p!.series);
+      }
+      if (parts.length === 1) earliest = minE;
+      else if (anyPriority) {
         // MULTIANTVG-1: a priority forecast anchors on the latest dose of any vaccine in the group
-        earliest = Math.min(...fs.map((f) => f.earliest));
-        for (const d of c.all) if (d.date > earliest && c.schedule.cvx.get(d.cvx)?.associations.some((a) => vg?.antigens.includes(a.antigen))) earliest = d.date;
-      } else earliest = Math.max(...fs.map((f) => f.earliest));
-      const rec = Math.max(Math.min(...fs.map((f) => f.rec)), earliest);
-      const pds = fs.filter((f) => f.pastDue !== undefined).map((f) => f.pastDue!);
-      const pastDue = pds.length ? Math.max(Math.min(...pds), earliest) : undefined;
-      const lates = fs.filter((f) => f.latest !== undefined).map((f) => f.latest!);
-      // with routine doses carried into a risk forecast, the dose number counts them too
-      const nums = parts.map((x) => Math.max(x.p!.forecast!.doseNumber, hasRisk ? (mergedValid.get(x.r.antigen) ?? 0) + 1 : 0));
-      const doseNumber = vg?.administerFullVaccineGroup ? Math.min(...nums) : Math.max(...nums);
-      const types = [...new Set(fs.flatMap((f) => f.types))], cvx = [...new Set(fs.flatMap((f) => f.cvx))];
+        earliest = minE;
+        for (const d of c.all) if (d.date > earliest && c.schedule.cvx.get(d.cvx)?.associations.some((a) => vg.antigens.includes(a.antigen))) earliest = d.date;
+      } else earliest = maxE;
+      const rec = Math.max(minRec, earliest);
+      const pastDue = minPd !== undefined ? Math.max(minPd, earliest) : undefined;
       forecast = { doseNumber, earliestDate: fmt(earliest), recommendedDate: fmt(rec), pastDueDate: pastDue !== undefined ? fmt(pastDue) : undefined,
-        latestDate: lates.length ? fmt(Math.min(...lates)) : undefined, vaccineTypes: types, cvx, seriesType: parts[0]!.p!.series.type,
-        explanation: parts.map((x) => `${x.r.antigen}: ${forecastWhy(x.p!.forecast!, x.p!.series)}`).join(' | ') };
+        latestDate: minLate !== undefined ? fmt(minLate) : undefined, vaccineTypes: types, cvx, seriesType: p0!.p!.series.type, explanation };
     }
   }
-  const doses: GroupDose[] = [];
-  if (byDose.size) { for (const [doseIndex, v] of byDose) doses.push({ doseIndex, ...v }); doses.sort((a, b) => a.doseIndex - b.doseIndex); }
-  return { vaccineGroup: name, status, antigens: res.map((r) => r.antigen), doses,
-    forecast, explanation: groupExplanation(hasRisk, res) };
+  if (doses.length > 1) doses.sort((a, b) => a.doseIndex - b.doseIndex);
+  const antigens: string[] = new Array(res.length);
+  for (let i = 0; i < res.length; i++) antigens[i] = res[i]!.antigen;
+  return { vaccineGroup: vg.name, status, antigens, doses, forecast, explanation: groupExplanation(hasRisk, res) };
 }
 /** Built with + (cheap rope strings), not join, which would copy every antigen's text per vaccine group. */
 function groupExplanation(hasRisk: boolean, res: AntigenResult[]): string {
@@ -712,15 +748,18 @@ export function evaluateAndForecast(input: EngineInput, schedule: Schedule, only
   const all: Dose[] = input.doses.map((d, i) => ({ i, id: d.id, date: parseDate(d.date), dateText: '', cvx: normCvx(d.cvx), mvx: d.mvx ?? undefined, condition: d.condition ?? undefined }))
     .filter((d) => d.date <= asOf).sort((a, b) => a.date - b.date || a.i - b.i);
   for (const d of all) d.dateText = ISO_DATE.test(input.doses[d.i]!.date) ? input.doses[d.i]!.date : fmt(d.date);
-  const c: Ctx = { dob, asOf, gender: input.patient.gender ?? '', genderKey: (input.patient.gender ?? '').trim().toLowerCase().slice(0, 1), obs, schedule, all, stamp: ++runStamp, antigenResults: new Map(), bestByAntigen: new Map(), prioritizedByAntigen: new Map(), inProgress: new Set() };
+  const nAntigens = schedule.antigenList.length;
+  const c: Ctx = { dob, asOf, gender: input.patient.gender ?? '', genderKey: (input.patient.gender ?? '').trim().toLowerCase().slice(0, 1), obs, schedule, all, stamp: ++runStamp, antigenResults: new Array(nAntigens).fill(undefined), bestByAntigen: new Array(nAntigens).fill(undefined),
+    prioritizedByAntigen: new Array(nAntigens).fill(undefined), inProgress: new Uint8Array(nAntigens), dosesByAntigen: new Array(nAntigens).fill(NO_DOSES) };
+  splitDoses(c);
   const antigens: AntigenResult[] = [];
   const groups: VaccineGroupResult[] = [];
   for (const g of schedule.vaccineGroups.values()) {
     if (onlyGroups && !onlyGroups.has(g.name)) continue;
-    const res: AntigenResult[] = [];
-    for (const an of g.antigens) { const a = schedule.antigens.get(an); if (a) res.push(evaluateAntigen(c, a, g.name)); }
-    antigens.push(...res);
-    groups.push(groupResult(c, g.name, res));
+    const refs = g.antigenRefs;
+    const res: AntigenResult[] = new Array(refs.length);
+    for (let i = 0; i < refs.length; i++) { const r = evaluateAntigen(c, refs[i]!, g.name); res[i] = r; antigens.push(r); }
+    groups.push(groupResult(c, g, refs, res));
   }
   return { scheduleVersion: schedule.version, assessmentDate: input.assessmentDate, antigens, vaccineGroups: groups };
 }

@@ -22,6 +22,8 @@ export interface TargetDose {
   index: number; doseNumber: string; ages: AgeRow[]; intervals: Interval[]; allowableIntervals: Interval[];
   preferable: VaccineRef[]; allowable: VaccineRef[]; inadvertent: Set<string>; requiredGender: string[];
   recurring: boolean; season?: { start: DayNum; end: DayNum }; skips: ConditionalSkip[];
+  /** live virus conflicts impacting each preferable vaccine that has any, in preferable order (filled by buildSchedule) */
+  preferableLiveRules: LiveVirusConflict[][];
 }
 export interface Indication { code: string; text: string; beginAge?: Offset; endAge?: Offset }
 export interface Series {
@@ -33,10 +35,10 @@ export interface Series {
 }
 export interface Contraindication { code: string; title: string; beginAge?: Offset; endAge?: Offset; cvx?: Set<string> }
 export interface Immunity { codes: Set<string>; birthDateBefore?: DayNum; birthCountry?: string; exclusions: Set<string> }
-export interface Antigen { name: string; series: Series[]; groupContraindications: Contraindication[]; vaccineContraindications: Contraindication[]; immunity: Immunity }
+export interface Antigen { name: string; /** position in Schedule.antigenList (set by buildSchedule) */ index: number; series: Series[]; groupContraindications: Contraindication[]; vaccineContraindications: Contraindication[]; immunity: Immunity }
 export interface LiveVirusConflict { previous: string; current: string; begin: Offset; minEnd: Offset; end: Offset }
-export interface CvxAssociation { antigen: string; beginAge?: Offset; endAge?: Offset }
-export interface VaccineGroup { name: string; administerFullVaccineGroup: boolean; antigens: string[] }
+export interface CvxAssociation { antigen: string; /** index of the antigen in Schedule.antigenList, -1 when unknown */ antigenIndex: number; beginAge?: Offset; endAge?: Offset }
+export interface VaccineGroup { name: string; administerFullVaccineGroup: boolean; antigens: string[]; /** the group's antigens that have supporting data, in order */ antigenRefs: Antigen[] }
 export interface ObservationDef { code: string; title: string; indicationText: string; contraindicationText: string }
 
 export interface Schedule {
@@ -48,6 +50,8 @@ export interface Schedule {
   /** live virus conflicts keyed by current (impacted) CVX */
   liveVirusByCurrent: ReadonlyMap<string, LiveVirusConflict[]>;
   observations: ReadonlyMap<string, ObservationDef>;
+  /** every antigen, indexed by Antigen.index: the engine keeps per-patient state in arrays of this length */
+  antigenList: readonly Antigen[];
 }
 
 const ARRAYS = new Set(['series', 'seriesDose', 'preferableVaccine', 'allowableVaccine', 'inadvertentVaccine', 'interval', 'allowableInterval',
@@ -142,6 +146,7 @@ export function parseAntigenXml(file: string, xml: string): Antigen {
         inadvertent: new Set(arr(d.inadvertentVaccine).map((v) => normCvx(str(v.cvx)))),
         requiredGender: (Array.isArray(d.requiredGender) ? d.requiredGender : [d.requiredGender]).map(str).filter(Boolean),
         recurring: str(d.recurringDose).toLowerCase() === 'yes', season, skips: skips(file, `${w} <conditionalSkip>`, d.conditionalSkip),
+        preferableLiveRules: [],
       };
     });
     const requiredGender = (Array.isArray(s.requiredGender) ? s.requiredGender : [s.requiredGender]).map(str).filter(Boolean);
@@ -164,7 +169,7 @@ export function parseAntigenXml(file: string, xml: string): Antigen {
   // series sorted by series group (stable): the engine walks groups in order ("completed series" skips look back)
   series.sort((x, y) => Number(x.group) - Number(y.group));
   return {
-    name: antigenName, series,
+    name: antigenName, index: -1, series,
     groupContraindications: arr(ci.vaccineGroup).flatMap((g) => contraindications(file, g.contraindication, false)),
     vaccineContraindications: arr(ci.vaccine).flatMap((g) => contraindications(file, g.contraindication, true)),
     immunity: { codes: new Set(arr(im.clinicalHistory).map((c) => str(c.guidelineCode)).filter(Boolean)),
@@ -190,7 +195,7 @@ export function buildSchedule(version: string, scheduleXml: string, antigenXmls:
     (liveVirusByCurrent.get(cur) ?? liveVirusByCurrent.set(cur, []).get(cur)!).push(lv as LiveVirusConflict);
   }
   const vaccineGroups = new Map<string, VaccineGroup>();
-  for (const g of arr(root.vaccineGroups?.vaccineGroup)) vaccineGroups.set(str(g.name), { name: str(g.name), administerFullVaccineGroup: str(g.administerFullVaccineGroup) === 'Yes', antigens: [] });
+  for (const g of arr(root.vaccineGroups?.vaccineGroup)) vaccineGroups.set(str(g.name), { name: str(g.name), administerFullVaccineGroup: str(g.administerFullVaccineGroup) === 'Yes', antigens: [], antigenRefs: [] });
   const antigenToGroup = new Map<string, string>();
   for (const m of arr(root.vaccineGroupToAntigenMap?.vaccineGroupMap)) {
     const g = vaccineGroups.get(str(m.name));
@@ -200,14 +205,23 @@ export function buildSchedule(version: string, scheduleXml: string, antigenXmls:
   const cvx = new Map<string, { description: string; associations: CvxAssociation[] }>();
   for (const m of arr(root.cvxToAntigenMap?.cvxMap)) {
     const code = normCvx(str(m.cvx));
-    cvx.set(code, { description: str(m.shortDescription), associations: arr(m.association).map((a) => ({ antigen: str(a.antigen),
+    cvx.set(code, { description: str(m.shortDescription), associations: arr(m.association).map((a) => ({ antigen: str(a.antigen), antigenIndex: -1,
       beginAge: off(f, `<cvxMap> ${code} <associationBeginAge>`, a.associationBeginAge), endAge: off(f, `<cvxMap> ${code} <associationEndAge>`, a.associationEndAge) })) });
   }
   const observations = new Map<string, ObservationDef>();
   for (const o of arr(root.observations?.observation)) observations.set(str(o.observationCode), { code: str(o.observationCode), title: str(o.observationTitle), indicationText: str(o.indicationText), contraindicationText: str(o.contraindicationText) });
   const antigens = new Map<string, Antigen>();
   for (const [file, xml] of Object.entries(antigenXmls)) { const a = parseAntigenXml(file, xml); antigens.set(a.name, a); }
-  return { version, antigens, vaccineGroups, antigenToGroup, cvx, liveVirusByCurrent, observations };
+  // indexes for the engine, computed once: antigen positions, the group's antigen objects, the association's antigen,
+  // and the live virus rules of each target dose's preferable vaccines
+  const antigenList = [...antigens.values()];
+  antigenList.forEach((a, i) => { a.index = i; });
+  for (const g of vaccineGroups.values()) for (const an of g.antigens) { const a = antigens.get(an); if (a) g.antigenRefs.push(a); }
+  for (const m of cvx.values()) for (const a of m.associations) a.antigenIndex = antigens.get(a.antigen)?.index ?? -1;
+  for (const a of antigenList) for (const s of a.series) for (const td of s.doses) {
+    for (const v of td.preferable) { const rules = liveVirusByCurrent.get(v.cvx); if (rules) td.preferableLiveRules.push(rules); }
+  }
+  return { version, antigens, vaccineGroups, antigenToGroup, cvx, liveVirusByCurrent, observations, antigenList };
 }
 
 /** Read a supporting-data directory; the version comes from the directory name (e.g. supporting-data-4.64) unless given. */
