@@ -29,7 +29,7 @@ before(async () => {
 });
 after(async () => { await b?.close(); await e?.close(); });
 
-test('provider: find a patient with a typo, see the forecast, add a dose past the warning, record a contraindication', { skip }, async () => {
+test('provider: find a patient with a typo, see the forecast, add a dose past the warning, record a contraindication and a refusal', { skip }, async () => {
   const { page } = b;
   await signIn(page, e.baseUrl, 'dr.rivera', 'correct horse battery staple');
   assert.match(await page.getByTestId('signed-in-org').innerText(), /Maple Street Pediatrics/);
@@ -90,6 +90,16 @@ test('provider: find a patient with a typo, see the forecast, add a dose past th
   assert.match(await page.getByTestId('observation-table').innerText(), /Rotavirus/);
   await page.getByTestId('forecast-table').waitFor();
   await screenshot(page, T, '07-contraindication-recorded');
+
+  // Record a refusal (influenza, parental decision).
+  await page.getByRole('link', { name: /Record refusal, contraindication/ }).click();
+  await page.getByLabel(/Refusal of a vaccine/).check();
+  await page.getByLabel(/Type the vaccine name/).fill('influenza, unspecified');
+  await page.getByTestId('vaccine-choice-0').check();
+  await page.getByLabel('Reason').selectOption({ label: 'Parental decision' });
+  await page.getByRole('button', { name: 'Save' }).click();
+  await page.getByText('The refusal was saved.').waitFor();
+  assert.match(await page.getByRole('table').filter({ hasText: 'Parental decision' }).innerText(), /nfluenza/);
 
   // Printable: the print stylesheet hides navigation and buttons.
   await page.emulateMedia({ media: 'print' });
