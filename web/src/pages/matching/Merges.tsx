@@ -48,7 +48,7 @@ function Merges({ params }: { params: Record<string, string> }) {
             {merges.map((m) => (
               <tr key={m.id} data-testid="merge-row">
                 <td>{m.id}{m.reviewId ? <div className="hint">from <Link to={`/admin/matching/reviews/${m.reviewId}`}>review {m.reviewId}</Link></div> : null}</td>
-                <td>Record <Link to={`/patients/${m.mergedId}`}>{m.mergedId}</Link> merged into record <Link to={`/patients/${m.survivorId}`}>{m.survivorId}</Link></td>
+                <td><Link to={`/patients/${m.mergedId}`}>Record {m.mergedId}</Link> merged into <Link to={`/patients/${m.survivorId}`}>record {m.survivorId}</Link></td>
                 <td>{plural(m.moved.vaccinations, 'dose')}, {plural(m.moved.sourceRecords, 'source record')}, {plural(m.moved.identifiers, 'identifier')}{m.moved.observations ? `, ${plural(m.moved.observations, 'observation')}` : ''}{m.moved.refusals ? `, ${plural(m.moved.refusals, 'refusal')}` : ''}</td>
                 <td>{fmtDate(m.mergedAt)}{m.mergedBy ? ` by ${m.mergedBy}` : ''}</td>
                 <td>{m.unmergedAt

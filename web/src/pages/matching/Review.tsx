@@ -150,7 +150,7 @@ function Review({ params }: { params: Record<string, string> }) {
       {pending === 'merge' && (
         <ConfirmDialog title="Merge these two records?" confirmLabel="Yes, merge" busy={busy} onConfirm={() => void decide()} onCancel={() => setPending(null)}>
           <p>Record {a.id} ({patientName(a)}, born {fmtDate(a.birthDate)}) becomes part of record {b.id} ({patientName(b)}, born {fmtDate(b.birthDate)}):
-            its doses, identifiers and source records move to record {b.id}. Same-day doses of the same vaccine are shown once.</p>
+            its doses, identifiers and source records move to record {b.id}. A dose both clinics reported is then shown once (both reports stay stored).</p>
           <p>You can undo this later from the patient's merges.</p>
         </ConfirmDialog>
       )}
