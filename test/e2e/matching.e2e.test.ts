@@ -1,7 +1,8 @@
 // Match review in the browser: two clinics report the same child, the second with day and month of the birth
 // date swapped, so the registry cannot decide alone and opens a review item. A registry administrator (password +
 // TOTP) opens the queue, compares the two records side by side, merges them (confirming, by keyboard), sees one
-// record with both clinics' doses, then undoes the merge from the patient's merges and sees two records again.
+// record with both clinics' doses, then undoes the merge from the patient's merges and sees two records again;
+// the reopened review item is then kept apart.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generate } from 'otplib';
@@ -174,13 +175,28 @@ test('matching: review queue, side-by-side comparison, merge with confirmation, 
   const st = await e.db.pool.query(`SELECT status FROM match_review WHERE id = $1`, [reviewId]);
   assert.equal(st.rows[0].status, 'open');
 
-  // 7. The trail: who looked at both children's data and who merged and unmerged, for which organization.
+  // 7. The reopened item, decided the other way: keep apart (confirmed), and the queue is empty.
+  await page.goto(`${e.baseUrl}/admin/matching/reviews/${reviewId}`);
+  await page.getByRole('button', { name: 'Different people — keep apart' }).click();
+  const keep = page.getByRole('dialog', { name: 'Keep these records apart?' });
+  await keep.waitFor();
+  await keep.getByRole('button', { name: 'Yes, keep apart' }).click();
+  await page.getByTestId('decision-result').getByText(`Kept apart: records ${incomingId} and ${existingId} stay two people.`).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Same person — merge' }).count(), 0);
+  await screenshot(page, T, '11-kept-apart');
+  await page.getByRole('link', { name: 'Back to the queue' }).click();
+  await page.getByTestId('queue-empty').waitFor();
+  await screenshot(page, T, '12-queue-empty');
+  const after = await e.db.pool.query(`SELECT r.status, p.status AS patient_status FROM match_review r JOIN patient p ON p.id = r.patient_id WHERE r.id = $1`, [reviewId]);
+  assert.deepEqual(after.rows[0], { status: 'kept_apart', patient_status: 'active' });
+
+  // 8. The trail: who looked at both children's data and who merged and unmerged, for which organization.
   const trail = await e.db.pool.query(
     `SELECT action, object_type, count(DISTINCT patient_id)::int AS people, bool_and(organization_id IS NOT NULL) AS with_org
-       FROM audit_event WHERE actor_id = 'reg.admin' AND action IN ('view', 'merge', 'unmerge') AND object_type IN ('match_review', 'patient', 'patient_merge')
+       FROM audit_event WHERE actor_id = 'reg.admin' AND action IN ('view', 'merge', 'unmerge', 'update') AND object_type IN ('match_review', 'patient', 'patient_merge')
       GROUP BY 1, 2 ORDER BY 1, 2`);
   const by = Object.fromEntries(trail.rows.map((r) => [`${r.action}/${r.object_type}`, r]));
-  for (const k of ['view/match_review', 'merge/patient', 'unmerge/patient']) {
+  for (const k of ['view/match_review', 'merge/patient', 'unmerge/patient', 'update/match_review']) {
     assert.equal(by[k]?.people, 2, `${k}: ${JSON.stringify(trail.rows)}`);
     assert.equal(by[k]?.with_org, true);
   }
