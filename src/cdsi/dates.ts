@@ -88,19 +88,31 @@ export function parseOffset(text: string | undefined | null): Offset | undefined
   return { months, days, text: t, id: nextOffsetId++ };
 }
 
+// civil dates of day numbers over 1900-2199 packed as y << 9 | m << 5 | d, and the day number of each month's 1st:
+// addOffset (months) then needs no division (CALCDT-1/2/5 on table lookups); outside the range it computes
+const YMD_FROM = fromYmd(1900, 1, 1), YMD_SIZE = fromYmd(2200, 1, 1) - YMD_FROM;
+const YMD = new Int32Array(YMD_SIZE);
+const MONTH_START = new Int32Array(300 * 12 + 1);
+for (let y = 1900, i = 0, n = YMD_FROM; y < 2200; y++) for (let m = 1; m <= 12; m++, i++) {
+  MONTH_START[i] = n;
+  const dim = daysInMonth(y, m);
+  for (let d = 1; d <= dim; d++, n++) YMD[n - YMD_FROM] = (y << 9) | (m << 5) | d;
+}
+MONTH_START[300 * 12] = fromYmd(2200, 1, 1);
+
 /** date + offset: years and months first (CALCDT-1/2), a non-existent day moves to the 1st of the next month (CALCDT-5), then weeks/days (CALCDT-3/4, CALCDT-6). */
 export function addOffset(date: DayNum, off: Offset): DayNum {
   if (off.months === 0) return date + off.days;
-  // civil date of `date` (as toYmd, without allocating)
-  const z = date + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp < 10 ? mp + 3 : mp - 9;
-  const y = era * 400 + yoe + (m <= 2 ? 1 : 0);
+  const k = date - YMD_FROM;
+  if (k >= 0 && k < YMD_SIZE) {
+    const p = YMD[k]!, d = p & 31;
+    const mi = ((p >> 9) - 1900) * 12 + ((p >> 5) & 15) - 1 + off.months;
+    if (mi >= 0 && mi < 300 * 12) {
+      const start = MONTH_START[mi]!, dim = MONTH_START[mi + 1]! - start;
+      return (d > dim ? start + dim : start + d - 1) + off.days;
+    }
+  }
+  const [y, m, d] = toYmd(date);
   const total = y * 12 + (m - 1) + off.months;
   const ny = Math.floor(total / 12);
   const nm = total - ny * 12 + 1;

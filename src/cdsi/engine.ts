@@ -117,18 +117,20 @@ function skipReason(c: Ctx, skips: ConditionalSkip[], context: 'Evaluation' | 'F
   return undefined;
 }
 function conditionMet(c: Ctx, cd: ConditionalSkip['sets'][number]['conditions'][number], ref: DayNum, st: SkipState): boolean {
-  switch (cd.type) {
-    case 'age': return ref >= ageDate(c, cd.beginAge, EVER) && ref < ageDate(c, cd.endAge, NEVER);
-    case 'interval': {
+  switch (cd.kind) {
+    case 1: return ref >= ageDate(c, cd.beginAge, EVER) && ref < ageDate(c, cd.endAge, NEVER);
+    case 2: {
       // from the immediate previous dose administered (CALCDTSKIP-5)
       const prev = st.upTo > 0 ? st.doses[st.upTo - 1] : undefined;
       return prev !== undefined && cd.interval !== undefined && ref >= addOffset(prev.date, cd.interval);
     }
     // complete as of the reference date: when evaluating a dose, only a series completed by earlier doses counts
-    case 'completed series': return cd.seriesGroups.some((g) => { const on = st.completeGroups.get(g); return on !== undefined && (st.forecast ? on <= ref : on < ref); });
-    default: {
-      if (!cd.type.startsWith('vaccine count')) return false;
-      const byAge = cd.type.includes('age'), byDate = cd.type.includes('date');
+    case 3: {
+      for (const g of cd.seriesGroups) { const on = st.completeGroups.get(g); if (on !== undefined && (st.forecast ? on <= ref : on < ref)) return true; }
+      return false;
+    }
+    case 4: {
+      const byAge = cd.countByAge, byDate = cd.countByDate;
       const lo = byAge ? ageDate(c, cd.beginAge, EVER) : EVER, hi = byAge ? ageDate(c, cd.endAge, NEVER) : NEVER;
       const sd = byDate ? cd.startDate ?? EVER : EVER, ed = byDate ? cd.endDate ?? NEVER : NEVER;
       let n = 0;
@@ -141,8 +143,9 @@ function conditionMet(c: Ctx, cd: ConditionalSkip['sets'][number]['conditions'][
         n++;
       }
       const want = cd.doseCount ?? 0;
-      return cd.doseCountLogic.startsWith('greater') ? n > want : cd.doseCountLogic.startsWith('less') ? n < want : n === want;
+      return cd.countLogic === 1 ? n > want : cd.countLogic === -1 ? n < want : n === want;
     }
+    default: return false;
   }
 }
 
@@ -501,8 +504,10 @@ function ensureAntigen(c: Ctx, k: number, i: number): EvaluationStatus | undefin
 }
 
 const NO_CI: Map<string, string> = new Map();
+/** no observation and no birth-date immunity: nothing to know (shared, never written) */
+const NO_FACTS: AntigenFacts = { vaccineCi: NO_CI };
 function antigenFacts(c: Ctx, a: Antigen): AntigenFacts {
-  if (c.obs.size === 0 && a.immunity.birthDateBefore === undefined) return { vaccineCi: NO_CI };
+  if (c.obs.size === 0 && a.immunity.birthDateBefore === undefined) return NO_FACTS;
   const facts: AntigenFacts = { vaccineCi: c.obs.size ? new Map() : NO_CI };
   for (const code of a.immunity.codes) if (c.obs.has(code)) { facts.immune = `evidence of immunity: observation ${code}`; break; }
   if (!facts.immune && a.immunity.birthDateBefore !== undefined && c.dob < a.immunity.birthDateBefore) {

@@ -15,6 +15,10 @@ export interface AgeRow { absMinAge?: Offset; minAge?: Offset; earliestRecAge?: 
 export interface SkipCondition {
   type: string; startDate?: DayNum; endDate?: DayNum; beginAge?: Offset; endAge?: Offset; interval?: Offset;
   doseCount?: number; doseType: 'total' | 'valid'; doseCountLogic: string; vaccineTypes?: Set<string>; seriesGroups: string[];
+  /** the condition type read once for the engine: 1 age, 2 interval, 3 completed series, 4 vaccine count (by age / by date), 0 unknown */
+  kind: 0 | 1 | 2 | 3 | 4; countByAge: boolean; countByDate: boolean;
+  /** dose count logic: 1 greater than, -1 less than, 0 equal */
+  countLogic: 1 | -1 | 0;
 }
 export interface SkipSet { id: string; description: string; conditionLogic: 'AND' | 'OR'; conditions: SkipCondition[]; effective?: DayNum; cessation?: DayNum }
 export interface ConditionalSkip { context: 'Evaluation' | 'Forecast' | 'Both'; setLogic: 'AND' | 'OR'; sets: SkipSet[] }
@@ -102,7 +106,13 @@ function skips(file: string, where: string, list: unknown): ConditionalSkip[] {
         interval: off(file, `${where} condition <interval>`, c.interval), doseCount: str(c.doseCount) ? Number(str(c.doseCount)) : undefined,
         doseType: str(c.doseType).toLowerCase() === 'total' ? 'total' : 'valid', doseCountLogic: str(c.doseCountLogic).toLowerCase(),
         vaccineTypes: cvxSet(c.vaccineTypes), seriesGroups: str(c.seriesGroups).split(/[;,]/).map((x) => x.trim()).filter(Boolean),
-      } as SkipCondition)),
+      } as SkipCondition)).map((cd) => {
+        const t = cd.type, logic = cd.doseCountLogic;
+        cd.kind = t === 'age' ? 1 : t === 'interval' ? 2 : t === 'completed series' ? 3 : t.startsWith('vaccine count') ? 4 : 0;
+        cd.countByAge = t.includes('age'); cd.countByDate = t.includes('date');
+        cd.countLogic = logic.startsWith('greater') ? 1 : logic.startsWith('less') ? -1 : 0;
+        return cd;
+      }),
     })),
   }));
 }
