@@ -2,6 +2,7 @@
 // each evaluated and forecast for every vaccine group, on one core. Prints patients/s and peak RSS.
 import fs from 'node:fs';
 import path from 'node:path';
+import os from 'node:os';
 import { loadSchedule, evaluateAndForecast } from '../src/cdsi/index.ts';
 import { caseInput, type TestCase } from '../src/cdsi/conformance.ts';
 
@@ -36,7 +37,7 @@ const secs = (performance.now() - start) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const cpuSecs = (cpu.user + cpu.system) / 1e6;
 peak = Math.max(peak, process.memoryUsage().rss);
-console.log(`schedule ${schedule.version} loaded in ${loadMs.toFixed(0)} ms`);
+console.log(`schedule ${schedule.version} loaded in ${loadMs.toFixed(0)} ms; machine load average ${os.loadavg()[0]!.toFixed(1)} on ${os.cpus().length} cores (other processes slow the wall-clock rate)`);
 console.log(`${runs} patients (${inputs.length} distinct healthy cases, all vaccine groups) in ${secs.toFixed(2)} s`);
 // CPU time too: on a shared machine the wall-clock rate drops with other load, the per-CPU-second rate much less
 console.log(`${Math.round(runs / secs)} patients/s wall clock (single thread), ${Math.round(runs / cpuSecs)} patients per CPU-second, best ${chunk}-patient chunk ${Math.round(bestChunk)} patients/s; peak RSS ${(peak / 1048576).toFixed(0)} MB (${sink > 0 ? 'ok' : 'empty'})`);
