@@ -182,6 +182,7 @@ test('matching: review queue, side-by-side comparison, merge with confirmation, 
   await keep.waitFor();
   await keep.getByRole('button', { name: 'Yes, keep apart' }).click();
   await page.getByTestId('decision-result').getByText(`Kept apart: records ${incomingId} and ${existingId} stay two people.`).waitFor();
+  await page.getByText('Decided: kept apart by reg.admin').waitFor();
   assert.equal(await page.getByRole('button', { name: 'Same person — merge' }).count(), 0);
   await screenshot(page, T, '11-kept-apart');
   await page.getByRole('link', { name: 'Back to the queue' }).click();

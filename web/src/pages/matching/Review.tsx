@@ -133,7 +133,7 @@ function Review({ params }: { params: Record<string, string> }) {
         <Doses rec={existing.data} caption={`Record already in the registry (record ${b.id})`} />
       </div>
 
-      {it.status === 'open' && (
+      {it.status === 'open' && !result?.ok && (
         <>
           <h2>Decision</h2>
           <div className="form" style={{ maxWidth: '36rem' }}>
