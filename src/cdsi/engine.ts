@@ -71,6 +71,8 @@ interface Ctx {
   inProgress: Uint8Array;
   /** the patient's doses per antigen (chapter 4, by CVX association age), filled once per evaluation */
   dosesByAntigen: Dose[][];
+  /** some dose is the earlier dose of a live virus conflict */
+  liveVirusDoses: boolean;
 }
 
 const NEVER = 1e9, EVER = -1e9;
@@ -180,6 +182,7 @@ function previousDoseStatus(c: Ctx, p: Dose, ps: PatientSeries, antigen: string,
   return undefined;
 }
 function liveVirusConflict(c: Ctx, d: Dose, ps: PatientSeries, antigen: string, doses: Dose[]): string | undefined {
+  if (!c.liveVirusDoses) return undefined;
   const rules = c.schedule.liveVirusByCurrent.get(d.cvx);
   if (!rules) return undefined;
   for (const p of c.all) {
@@ -316,8 +319,8 @@ function forecastSeries(c: Ctx, ps: PatientSeries, doses: Dose[], facts: Antigen
       if (iv.latestRecInt) { const x = addOffset(r, iv.latestRecInt); if (pastInt === undefined || x > pastInt) pastInt = x; }
     }
     // CALCDTCONFLICT-3: live virus conflict end dates for the preferable vaccines of the next dose
-    if (c.all.length) for (const rules of td.preferableLiveRules) {
-      for (const p of c.all) for (const r of rules) if (r.previous === p.cvx) { const x = addOffset(p.date, r.end); if (x > earliest) { earliest = x; basis = `live virus conflict (${r.end.text}) with CVX ${p.cvx} given `; basisRef = p.date; } }
+    if (c.liveVirusDoses) for (const { rules, previous } of td.preferableLiveRules) {
+      for (const p of c.all) if (previous.has(p.cvx)) for (const r of rules) if (r.previous === p.cvx) { const x = addOffset(p.date, r.end); if (x > earliest) { earliest = x; basis = `live virus conflict (${r.end.text}) with CVX ${p.cvx} given `; basisRef = p.date; } }
     }
     if (td.season && td.season.start > earliest) { earliest = td.season.start; basis = 'season start'; }
     for (const e of ps.evals) if ((e.inadvertent || e.status === 'valid' || e.status === 'not_valid') && e.dose.date > earliest) { earliest = e.dose.date; basis = 'date of the most recent dose'; }
@@ -480,6 +483,7 @@ const NO_DOSES: Dose[] = [];
 function splitDoses(c: Ctx): void {
   const by = c.dosesByAntigen;
   for (const d of c.all) {
+    if (c.schedule.liveVirusPrevious.has(d.cvx)) c.liveVirusDoses = true;
     const m = c.schedule.cvx.get(d.cvx);
     if (!m) continue;
     for (const a of m.associations) {
@@ -755,7 +759,7 @@ export function evaluateAndForecast(input: EngineInput, schedule: Schedule, only
   for (const d of all) d.dateText = ISO_DATE.test(input.doses[d.i]!.date) ? input.doses[d.i]!.date : fmt(d.date);
   const nAntigens = schedule.antigenList.length;
   const c: Ctx = { dob, asOf, gender: input.patient.gender ?? '', genderKey: (input.patient.gender ?? '').trim().toLowerCase().slice(0, 1), obs, schedule, all, stamp: ++runStamp, antigenResults: new Array(nAntigens).fill(undefined), bestByAntigen: new Array(nAntigens).fill(undefined),
-    prioritizedByAntigen: new Array(nAntigens).fill(undefined), inProgress: new Uint8Array(nAntigens), dosesByAntigen: new Array(nAntigens).fill(NO_DOSES) };
+    prioritizedByAntigen: new Array(nAntigens).fill(undefined), inProgress: new Uint8Array(nAntigens), dosesByAntigen: new Array(nAntigens).fill(NO_DOSES), liveVirusDoses: false };
   splitDoses(c);
   const antigens: AntigenResult[] = [];
   const groups: VaccineGroupResult[] = [];

@@ -27,7 +27,7 @@ export interface TargetDose {
   preferable: VaccineRef[]; allowable: VaccineRef[]; inadvertent: Set<string>; requiredGender: string[];
   recurring: boolean; season?: { start: DayNum; end: DayNum }; skips: ConditionalSkip[];
   /** live virus conflicts impacting each preferable vaccine that has any, in preferable order (filled by buildSchedule) */
-  preferableLiveRules: LiveVirusConflict[][];
+  preferableLiveRules: { rules: LiveVirusConflict[]; previous: Set<string> }[];
 }
 export interface Indication { code: string; text: string; beginAge?: Offset; endAge?: Offset }
 export interface Series {
@@ -56,6 +56,8 @@ export interface Schedule {
   observations: ReadonlyMap<string, ObservationDef>;
   /** every antigen, indexed by Antigen.index: the engine keeps per-patient state in arrays of this length */
   antigenList: readonly Antigen[];
+  /** every CVX that is the earlier dose of some live virus conflict */
+  liveVirusPrevious: ReadonlySet<string>;
 }
 
 const ARRAYS = new Set(['series', 'seriesDose', 'preferableVaccine', 'allowableVaccine', 'inadvertentVaccine', 'interval', 'allowableInterval',
@@ -229,9 +231,11 @@ export function buildSchedule(version: string, scheduleXml: string, antigenXmls:
   for (const g of vaccineGroups.values()) for (const an of g.antigens) { const a = antigens.get(an); if (a) g.antigenRefs.push(a); }
   for (const m of cvx.values()) for (const a of m.associations) a.antigenIndex = antigens.get(a.antigen)?.index ?? -1;
   for (const a of antigenList) for (const s of a.series) for (const td of s.doses) {
-    for (const v of td.preferable) { const rules = liveVirusByCurrent.get(v.cvx); if (rules) td.preferableLiveRules.push(rules); }
+    for (const v of td.preferable) { const rules = liveVirusByCurrent.get(v.cvx); if (rules) td.preferableLiveRules.push({ rules, previous: new Set(rules.map((r) => r.previous)) }); }
   }
-  return { version, antigens, vaccineGroups, antigenToGroup, cvx, liveVirusByCurrent, observations, antigenList };
+  const liveVirusPrevious = new Set<string>();
+  for (const rules of liveVirusByCurrent.values()) for (const r of rules) liveVirusPrevious.add(r.previous);
+  return { version, antigens, vaccineGroups, antigenToGroup, cvx, liveVirusByCurrent, observations, antigenList, liveVirusPrevious };
 }
 
 /** Read a supporting-data directory; the version comes from the directory name (e.g. supporting-data-4.64) unless given. */
