@@ -40,6 +40,23 @@ const VACCINES = [['08', 'MSD'], ['20', 'SKB'], ['10', 'PMC'], ['49', 'MSD'], ['
 
 interface P { id: number; family: string; given: string; birth: string; sex: string; mrn: string; org: number }
 
+/** CPU seconds used so far by the embedded PostgreSQL (postmaster and its children), from /proc. */
+function postgresCpuSeconds(): number | undefined {
+  if (!dataDir) return undefined;
+  try {
+    const pm = Number(fs.readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    let ticks = 0;
+    for (const d of fs.readdirSync('/proc')) {
+      if (!/^\d+$/.test(d)) continue;
+      let stat: string;
+      try { stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8'); } catch { continue; }
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(d) === pm || Number(f[1]) === pm) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+    }
+    return ticks / 100;
+  } catch { return undefined; }
+}
+
 const pct = (a: number[], p: number) => a[Math.min(a.length - 1, Math.floor(p * a.length))]!;
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -163,6 +180,7 @@ async function main() {
     const byKind = new Map<string, number[]>();
     const answers: Record<string, number> = {};
     const cpu0 = process.cpuUsage();
+    const pg0 = postgresCpuSeconds();
     const tq = performance.now();
     let next = 0;
     await Promise.all(Array.from({ length: CLIENTS }, async () => {
@@ -181,13 +199,14 @@ async function main() {
     }));
     const seconds = (performance.now() - tq) / 1000;
     const cpu = process.cpuUsage(cpu0);
+    const pg1 = postgresCpuSeconds();
     latencies.sort((a, b) => a - b);
     console.log(`answers: ${JSON.stringify(answers)}`);
     for (const k of kinds) {
       const l = (byKind.get(k) ?? []).sort((a, b) => a - b);
       if (l.length) console.log(`  ${k}: ${l.length} queries, p50 ${pct(l, 0.5).toFixed(1)} ms, p99 ${pct(l, 0.99).toFixed(1)} ms`);
     }
-    console.log(`Z34: ${latencies.length} queries in ${seconds.toFixed(1)} s = ${(latencies.length / seconds).toFixed(0)} queries/s; p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms, max ${latencies[latencies.length - 1]!.toFixed(1)} ms (${CLIENTS} clients, ${PATIENTS} patients); registry CPU ${((cpu.user + cpu.system) / 1000 / latencies.length).toFixed(2)} ms per query`);
+    console.log(`Z34: ${latencies.length} queries in ${seconds.toFixed(1)} s = ${(latencies.length / seconds).toFixed(0)} queries/s; p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms, max ${latencies[latencies.length - 1]!.toFixed(1)} ms (${CLIENTS} clients, ${PATIENTS} patients); CPU per query: registry ${((cpu.user + cpu.system) / 1000 / latencies.length).toFixed(2)} ms${pg0 !== undefined && pg1 !== undefined ? ` + PostgreSQL ${(((pg1 - pg0) * 1000) / latencies.length).toFixed(2)} ms` : ''}`);
     console.log(`load after run: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   } finally {
     await pool.end();

@@ -72,8 +72,10 @@ const CANDIDATE_COLUMNS = `p.id, p.status, p.given_name, p.middle_name, p.family
             p.mother_maiden_name, p.multiple_birth, p.birth_order, p.address, p.phone,
             COALESCE((SELECT json_agg(json_build_object('value', i.id_value, 'authority', i.authority, 'type', i.id_type))
                       FROM patient_identifier i WHERE i.patient_id = p.id), '[]') AS identifiers,
-            COALESCE((SELECT json_agg(s.demographics) FROM (SELECT demographics FROM patient_source_record
-                      WHERE patient_id = p.id ORDER BY id DESC LIMIT 5) s), '[]') AS sources`;
+            -- Only what scoring reads of the source records (names, aliases, guardians): a fraction of each record.
+            COALESCE((SELECT json_agg(s.demographics) FROM (SELECT jsonb_build_object('name', demographics->'name',
+                        'aliases', demographics->'aliases', 'guardians', demographics->'guardians') AS demographics
+                      FROM patient_source_record WHERE patient_id = p.id ORDER BY id DESC LIMIT 5) s), '[]') AS sources`;
 
 /** candidateIds and loadCandidates in one statement (one round trip: the pipeline's hot path). */
 export async function findCandidates(db: Queryable, p: MatchPerson, limit = 200): Promise<Candidate[]> {

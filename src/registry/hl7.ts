@@ -13,7 +13,7 @@ import { personFromRecord } from '../matching/score.ts';
 import { applyVaccinationDedup } from '../matching/store.ts';
 import type { RegistryContext } from './context.ts';
 import type { Sender } from './senders.ts';
-import { loadPatientRecord, loadVaccinations } from './patients.ts';
+import { loadPatientHistory, loadPatientRecord } from './patients.ts';
 
 export type Hl7Channel = 'soap' | 'http' | 'mllp' | 'file';
 
@@ -376,8 +376,9 @@ async function answerQuery(ctx: RegistryContext, text: string, sender: Sender): 
     let shown: number[] = [];
     if (found.exact) {
       shown = [found.exact];
-      const patient = await rspPatient(client, found.exact);
-      const vaccinations = await loadVaccinations(client, found.exact);
+      const history = await loadPatientHistory(client, found.exact);
+      const patient: RspPatient = { patient: history.patient, registryId: String(found.exact) };
+      const vaccinations = history.vaccinations;
       if (query.profile === 'Z44') {
         const data = await ctx.forecast!(client, found.exact, vaccinations, isoToday(now));
         response = buildRspZ42(opts, patient, vaccinations, data);

@@ -21,18 +21,41 @@ export async function loadPatientRecord(db: Q, patientId: number): Promise<Patie
   // One round trip: the row, its identifiers and the newest source record (QBP answers are latency-bound).
   const { rows } = await db.query<Record<string, any> & { ids: { id_value: string; authority: string; id_type: string }[]; latest: PatientRecord | null }>({
     name: 'registry.loadPatientRecord',
-    text: `SELECT p.*,
+    text: `${PATIENT_SQL} FROM patient p WHERE p.id = $1`,
+    values: [patientId],
+  });
+  const p = rows[0];
+  if (!p) throw new Error(`patient ${patientId} not found`);
+  return recordFromRow(p);
+}
+
+const PATIENT_SQL = `SELECT p.*,
        COALESCE((SELECT json_agg(i ORDER BY i.id_type, i.authority, i.id_value)
                    FROM (SELECT DISTINCT id_value, authority, id_type FROM patient_identifier WHERE patient_id = p.id) i), '[]') AS ids,
-       (SELECT demographics FROM patient_source_record WHERE patient_id = p.id ORDER BY received_at DESC, id DESC LIMIT 1) AS latest
+       (SELECT demographics FROM patient_source_record WHERE patient_id = p.id ORDER BY received_at DESC, id DESC LIMIT 1) AS latest`;
+
+/** The consolidated record and the doses that count in one round trip (a QBP Z32 answer). */
+export async function loadPatientHistory(db: Q, patientId: number): Promise<{ patient: PatientRecord; vaccinations: StoredVaccination[] }> {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const { rows } = await db.query<any>({
+    name: 'registry.loadPatientHistory',
+    text: `${PATIENT_SQL},
+       COALESCE((SELECT json_agg(x ORDER BY x.administered_date, x.id) FROM (
+         SELECT v.*, COALESCE((SELECT json_agg(o ORDER BY o.id) FROM observation o WHERE o.patient_id = v.patient_id AND o.vaccination_id = v.id), '[]') AS obs
+           FROM vaccination v WHERE v.patient_id = p.id AND NOT v.deleted AND v.consolidated_into IS NULL) x), '[]') AS vaccinations
        FROM patient p WHERE p.id = $1`,
     values: [patientId],
   });
   const p = rows[0];
   if (!p) throw new Error(`patient ${patientId} not found`);
-  const latest = p.latest ?? undefined;
+  return { patient: recordFromRow(p), vaccinations: (p.vaccinations as unknown[]).map(vaccinationFromRow) };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function recordFromRow(p: any): PatientRecord {
+  const latest: PatientRecord | undefined = p.latest ?? undefined;
   const record: PatientRecord = {
-    identifiers: p.ids.map((r) => ({ value: r.id_value, authority: r.authority || undefined, type: r.id_type || undefined })),
+    identifiers: (p.ids as { id_value: string; authority: string; id_type: string }[]).map((r) => ({value: r.id_value, authority: r.authority || undefined, type: r.id_type || undefined })),
     name: { family: p.family_name ?? undefined, given: p.given_name ?? undefined, middle: p.middle_name ?? undefined, suffix: p.suffix ?? undefined, type: 'L' },
     aliases: latest?.aliases ?? [],
     motherMaidenName: p.mother_maiden_name ?? undefined,
@@ -63,7 +86,12 @@ export async function loadVaccinations(db: Q, patientId: number): Promise<Stored
       ORDER BY v.administered_date, v.id`,
     values: [patientId],
   });
-  return rows.map((r) => {
+  return rows.map(vaccinationFromRow);
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function vaccinationFromRow(r: any): StoredVaccination {
+  {
     const v: StoredVaccination = {
       id: r.id,
       organizationId: r.organization_id,
@@ -97,5 +125,5 @@ export async function loadVaccinations(db: Q, patientId: number): Promise<Stored
     };
     for (const k of Object.keys(v) as (keyof StoredVaccination)[]) if (v[k] === undefined) delete v[k];
     return v;
-  });
+  }
 }
