@@ -772,13 +772,3 @@ export function evaluateAndForecast(input: EngineInput, schedule: Schedule, only
   }
   return { scheduleVersion: schedule.version, assessmentDate: input.assessmentDate, antigens, vaccineGroups: groups };
 }
-
-/** Would a proposed dose be valid and needed? Runs the engine with the dose appended (its date as assessment date when later). */
-export function checkProposedDose(input: EngineInput, proposed: { date: string; cvx: string }, schedule: Schedule) {
-  const idx = input.doses.length;
-  const r = evaluateAndForecast({ ...input, doses: [...input.doses, { date: proposed.date, cvx: proposed.cvx }], assessmentDate: proposed.date > input.assessmentDate ? proposed.date : input.assessmentDate }, schedule);
-  const per = r.antigens.flatMap((a) => a.evaluations.filter((e) => e.doseIndex === idx).map((e) => ({ antigen: a.antigen, vaccineGroup: a.vaccineGroup, status: e.status, reason: e.reason, explanation: e.explanation })));
-  const contraindicated = r.antigens.filter((a) => a.status === 'contraindicated' && schedule.cvx.get(normCvx(proposed.cvx))?.associations.some((x) => x.antigen === a.antigen)).map((a) => a.antigen);
-  const verdict = !per.length ? 'not_applicable' : contraindicated.length ? 'contraindicated' : per.every((p) => p.status === 'valid') ? 'valid' : per.some((p) => p.status === 'extraneous') ? 'extraneous' : per.some((p) => p.reason === 'age_too_young' || p.reason === 'interval_too_soon') ? 'too_early' : 'not_valid';
-  return { verdict, antigens: per, contraindicated, scheduleVersion: r.scheduleVersion };
-}

@@ -6,7 +6,8 @@ export type { Schedule } from './schedule.ts';
 export type {
   EngineInput, EngineResult, AntigenResult, VaccineGroupResult, DoseEvaluation, Forecast, EvaluationStatus, SeriesStatus,
 } from './engine.ts';
-export { evaluateAndForecast, checkProposedDose } from './engine.ts';
+export { evaluateAndForecast } from './engine.ts';
+export { checkProposedDose } from './dose-check.ts';
 export { buildSchedule, parseAntigenXml } from './schedule.ts';
 
 /** Parse a CDC supporting-data directory (ScheduleSupportingData.xml + AntigenSupportingData-*.xml) into an immutable schedule. */
