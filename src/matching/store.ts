@@ -295,12 +295,18 @@ export async function applyVaccinationDedup(db: Q, patientId: number, groups: Va
     deleted: r.deleted, notGiven: ['RE', 'NA'].includes(r.completion_status ?? ''),
   })), groups, opts);
   const changes: { id: number; before: number | null }[] = [];
+  const targets: (number | null)[] = [];
   for (const r of rows) {
     const target = plan.get(r.id) ?? null;
     if ((r.consolidated_into ?? null) !== target) {
-      await db.query(`UPDATE vaccination SET consolidated_into = $2 WHERE id = $1`, [r.id, target]);
       changes.push({ id: r.id, before: r.consolidated_into ?? null });
+      targets.push(target);
     }
+  }
+  // All changes in one statement (a dose reported again by another facility changes several at once).
+  if (changes.length) {
+    await db.query(`UPDATE vaccination v SET consolidated_into = x.target FROM unnest($1::bigint[], $2::bigint[]) AS x(id, target) WHERE v.id = x.id`,
+      [changes.map((c) => c.id), targets]);
   }
   return changes;
 }
