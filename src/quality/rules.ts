@@ -263,11 +263,14 @@ function checkVaccination(v: VaccinationRecord, i: number, p: PatientRecord, ctx
     if (ce.conceptType === 'non vaccine') {
       if (cvx === '999') o.add('vaccination.cvx.unknown', 'Vaccine code is 999 (unknown)', scope, `${rxa}^5`, '103', '3');
     } else {
-      // Licensed range: an administered dose outside it is an error; a historical one only a warning (cards are often wrong).
-      // AIRA gives unspecified-formulation codes an early not-after (they should not be reported as administered);
-      // that is what cvx.notSpecific says, so no range finding for them.
-      if (ce.conceptType !== 'unspecified' && ((ce.notBefore && d < ce.notBefore) || (ce.notAfter && d > ce.notAfter))) {
-        o.add('vaccination.adminDate.outsideLicensedRange', `CVX ${cvx} was not in use on ${d} (usable ${ce.notBefore ?? '...'} to ${ce.notAfter ?? '...'})`, scope, `${rxa}^3`, '102', '1', administered ? 'E' : 'W');
+      // Licensed range: an administered dose after the code's use ended is an error; a historical one only a warning
+      // (cards are often wrong). A date before AIRA's not-before is only a warning: that is the code base's use date,
+      // not licensure, and it can be later than real use (CVX 140 is dated 2013-07-17, yet NIST's IZ_1 package, and
+      // practice, administered it in 2012). AIRA gives unspecified-formulation codes an early not-after (they should
+      // not be reported as administered); that is what cvx.notSpecific says, so no range finding for them.
+      const early = !!ce.notBefore && d < ce.notBefore;
+      if (ce.conceptType !== 'unspecified' && (early || (ce.notAfter && d > ce.notAfter))) {
+        o.add('vaccination.adminDate.outsideLicensedRange', `CVX ${cvx} was not in use on ${d} (usable ${ce.notBefore ?? '...'} to ${ce.notAfter ?? '...'})`, scope, `${rxa}^3`, '102', '1', administered && !early ? 'E' : 'W');
       } else if (ce.conceptType !== 'unspecified' && ((ce.notExpectedBefore && d < ce.notExpectedBefore) || (ce.notExpectedAfter && d > ce.notExpectedAfter))) {
         o.add('vaccination.adminDate.outsideExpectedRange', `CVX ${cvx} is not expected on ${d} (expected ${ce.notExpectedBefore ?? '...'} to ${ce.notExpectedAfter ?? '...'})`, scope, `${rxa}^3`, '102', '1');
       }
