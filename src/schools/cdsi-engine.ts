@@ -32,21 +32,34 @@ export function schoolCdsiResult(r: EngineResult, doseCount: number, antigens?: 
   return { doses, forecast };
 }
 
-const byPack = new WeakMap<Pack, WeakMap<Schedule, CdsiEngine>>();
+const byPack = new WeakMap<Pack, WeakMap<Schedule, Map<string, CdsiEngine>>>();
 
-/** The engine for a pack: evaluates only the vaccine groups holding the pack's antigens. */
-export function cdsiEngineFor(pack: Pack, schedule: Schedule): CdsiEngine {
+/** The pack's levels hold its requirements; a grade's level decides which antigens the evaluation reads. */
+export function levelOfGrade(pack: Pack, grade: string | undefined): Pack['levels'][number] | undefined {
+  return grade === undefined ? undefined : pack.levels.find((l) => l.grades.includes(String(grade)));
+}
+
+/**
+ * The engine for a pack: evaluates only the vaccine groups holding the pack's antigens, or, given a level,
+ * only those of the level's requirements (a K-6 student needs no Hib or meningococcal evaluation). The school
+ * evaluator reads validity and forecast of the level's antigens only, and the engine computes any antigen
+ * another one depends on (live virus conflicts) on demand, so the narrower run gives the same results.
+ */
+export function cdsiEngineFor(pack: Pack, schedule: Schedule, level?: Pack['levels'][number]): CdsiEngine {
   let m = byPack.get(pack);
   if (!m) byPack.set(pack, m = new WeakMap());
-  let e = m.get(schedule);
+  let perLevel = m.get(schedule);
+  if (!perLevel) m.set(schedule, perLevel = new Map());
+  const key = level?.id ?? '';
+  let e = perLevel.get(key);
   if (e) return e;
-  const antigens = new Set(pack.levels.flatMap((l) => l.requirements.flatMap((r) => r.antigens)));
+  const antigens = new Set((level ? [level] : pack.levels).flatMap((l) => l.requirements.flatMap((r) => r.antigens)));
   const groups = new Set([...antigens].map((a) => schedule.antigenToGroup.get(a)).filter((g): g is string => !!g));
   e = (patient, doses, asOf) => schoolCdsiResult(
     evaluateAndForecast({ patient: { birthDate: patient.dob, gender: patient.sex ?? null }, doses: doses.map((d, i) => ({ id: String(i), date: d.date, cvx: d.cvx })), assessmentDate: asOf },
       schedule, groups.size ? groups : undefined),
     doses.length, antigens);
-  m.set(schedule, e);
+  perLevel.set(key, e);
   return e;
 }
 

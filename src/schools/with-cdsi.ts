@@ -8,7 +8,7 @@
 import { addDays, addDuration, type IsoDate } from './dates.ts';
 import { checkInput, evaluateChecked, EvaluationInputError, type DoseInput, type EvaluationInput, type ForecastInput } from './evaluate.ts';
 import type { Pack } from './pack.ts';
-import { cdsiEngineFor, defaultCdsiSchedule } from './cdsi-engine.ts';
+import { cdsiEngineFor, defaultCdsiSchedule, levelOfGrade } from './cdsi-engine.ts';
 
 export interface CdsiResult {
   /** validFor per antigen, one entry per input dose (same order). */
@@ -64,23 +64,30 @@ function buildMinimal(pack: Pack): CdsiEngine {
   };
 }
 
-const defaults = new WeakMap<Pack, CdsiEngine>();
+const defaults = new WeakMap<Pack, Map<string, CdsiEngine>>();
 
-/** The engine used when none is given: CDSi, with the stand-in for antigens CDSi does not know. */
-export function defaultEngine(pack: Pack): CdsiEngine {
-  let e = defaults.get(pack);
+/**
+ * The engine used when none is given: CDSi, with the stand-in for antigens CDSi does not know. Given a
+ * grade of the pack, the engine evaluates only what that grade's level requires.
+ */
+export function defaultEngine(pack: Pack, grade?: string): CdsiEngine {
+  let m = defaults.get(pack);
+  if (!m) defaults.set(pack, m = new Map());
+  const level = levelOfGrade(pack, grade);
+  const key = level?.id ?? '';
+  let e = m.get(key);
   if (e) return e;
-  e = buildDefault(pack);
-  defaults.set(pack, e);
+  e = buildDefault(pack, level);
+  m.set(key, e);
   return e;
 }
 
-function buildDefault(pack: Pack): CdsiEngine {
+function buildDefault(pack: Pack, level?: Pack['levels'][number]): CdsiEngine {
   if (process.env.IIS_SCHOOLS_ENGINE === 'stand-in') return minimalCdsi(pack);
   let schedule;
   try { schedule = defaultCdsiSchedule(); } catch { return minimalCdsi(pack); }
-  const real = cdsiEngineFor(pack, schedule);
-  const unknown = [...new Set(pack.levels.flatMap((l) => l.requirements.flatMap((r) => r.antigens)))].filter((a) => !schedule.antigens.has(a));
+  const real = cdsiEngineFor(pack, schedule, level);
+  const unknown = [...new Set((level ? [level] : pack.levels).flatMap((l) => l.requirements.flatMap((r) => r.antigens)))].filter((a) => !schedule.antigens.has(a));
   if (!unknown.length) return real;
   const stand = minimalCdsi(pack);
   return (patient, doses, asOf) => {
@@ -95,7 +102,7 @@ function buildDefault(pack: Pack): CdsiEngine {
  * Fill in validity and forecast from the engine; validity already supplied by the caller is kept. A dose the
  * caller declares not valid is left out of the engine run, so the forecast describes the history without it.
  */
-export function withCdsi(input: EvaluationInput, engine: CdsiEngine = defaultEngine(input.pack)): EvaluationInput {
+export function withCdsi(input: EvaluationInput, engine: CdsiEngine = defaultEngine(input.pack, input.student?.grade)): EvaluationInput {
   const kept = input.doses.map((_, i) => i).filter((i) => !input.doses[i].validFor || Object.values(input.doses[i].validFor!).every(Boolean));
   const r = engine({ dob: input.student.dob, sex: input.student.sex }, kept.map((i) => ({ date: input.doses[i].date, cvx: input.doses[i].cvx })), input.asOf);
   const verdict = new Map(kept.map((i, k) => [i, r.doses[k]]));
