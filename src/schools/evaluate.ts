@@ -338,6 +338,14 @@ function forecastFor(req: Requirement, forecast: ForecastInput | undefined) {
   return { earliest, pastDue: pastDues[0] };
 }
 
+type VaccineBase = Pick<VaccineEvaluation, 'vaccine' | 'name' | 'counted' | 'notCounted' | 'missing' | 'notes'>;
+
+function withExemption(pack: Pack, req: Requirement, exemptions: ExemptionInput[], asOf: IsoDate, base: VaccineBase, why: string): VaccineEvaluation | undefined {
+  const ex = findExemption(pack, req, exemptions, asOf, base.notes);
+  if (!ex) return undefined;
+  return { ...base, status: 'exempt', reason: `${ex.label} (${ex.why}); ${why}`, exemption: { type: ex.type, label: ex.label, expires: ex.expires, permanent: ex.permanent } };
+}
+
 function evaluateRequirement(input: EvaluationInput, req: Requirement): VaccineEvaluation {
   const { pack, asOf, student } = input;
   const grace = pack.gracePeriodDays;
@@ -369,25 +377,20 @@ function evaluateRequirement(input: EvaluationInput, req: Requirement): VaccineE
       else if (!judged) why = `no CDSi evaluation for ${antigens.join(', ')}`;
     }
     if (why) { base.notCounted.push({ date: d.date, cvx: d.cvx, reason: why }); continue; }
-    const rej = (reason: string) => base.notCounted.push({ date: d.date, cvx: d.cvx, reason });
+    // No closure per dose here: tsx (esbuild keepNames) wraps each named arrow in a __name() call.
     const rule = req.productRules.length ? ruleFor(req, d.cvx) : undefined;
     if (rule) {
-      if (rule.minAge && d.date < threshold(student.dob, rule.minAge, grace)) { rej(`CVX ${d.cvx} counts only from age ${rule.minAge}${rule.note ? ` (${rule.note})` : ''}`); continue; }
+      if (rule.minAge && d.date < threshold(student.dob, rule.minAge, grace)) { base.notCounted.push({ date: d.date, cvx: d.cvx, reason: `CVX ${d.cvx} counts only from age ${rule.minAge}${rule.note ? ` (${rule.note})` : ''}` }); continue; }
       if (rule.onlyWithMedicalExemptionFor || rule.onlyWithObservation) {
         const byEx = rule.onlyWithMedicalExemptionFor ? hasMedicalExemptionFor(pack, rule.onlyWithMedicalExemptionFor, exemptions, asOf) : false;
         const byObs = rule.onlyWithObservation ? observations.some((o) => rule.onlyWithObservation!.includes(o.code)) : false;
-        if (!byEx && !byObs) { rej(`CVX ${d.cvx} counts only with a documented contraindication${rule.note ? ` (${rule.note})` : ''}`); continue; }
+        if (!byEx && !byObs) { base.notCounted.push({ date: d.date, cvx: d.cvx, reason: `CVX ${d.cvx} counts only with a documented contraindication${rule.note ? ` (${rule.note})` : ''}` }); continue; }
       }
     }
-    if (eligible.length && eligible[eligible.length - 1].date === d.date) { rej('a second dose on the same day counts once'); continue; }
+    if (eligible.length && eligible[eligible.length - 1].date === d.date) { base.notCounted.push({ date: d.date, cvx: d.cvx, reason: 'a second dose on the same day counts once' }); continue; }
     eligible.push({ date: d.date, cvx: d.cvx, historical: d.historical });
   }
 
-  const withExemption = (why: string): VaccineEvaluation | undefined => {
-    const ex = findExemption(pack, req, exemptions, asOf, notes);
-    if (!ex) return undefined;
-    return { ...base, status: 'exempt', reason: `${ex.label} (${ex.why}); ${why}`, exemption: { type: ex.type, label: ex.label, expires: ex.expires, permanent: ex.permanent } };
-  };
 
   if (req.mode === 'ageAppropriate') {
     for (const d of eligible) base.counted.push({ date: d.date, cvx: d.cvx, position: base.counted.length + 1, reason: 'valid dose toward the age-appropriate schedule', historical: d.historical });
@@ -397,7 +400,7 @@ function evaluateRequirement(input: EvaluationInput, req: Requirement): VaccineE
     }
     if (fc.pastDue && fc.pastDue <= asOf) {
       base.missing.push(`the next dose was past due on ${fc.pastDue}`);
-      const ex = withExemption(`next dose past due ${fc.pastDue}`);
+      const ex = withExemption(pack, req, exemptions, asOf, base, `next dose past due ${fc.pastDue}`);
       if (ex) return ex;
       return { ...base, status: 'not compliant', reason: `not age-appropriate: the next dose was past due on ${fc.pastDue}`, earliestNextDose: fc.earliest, pastDue: fc.pastDue };
     }
@@ -452,7 +455,7 @@ function evaluateRequirement(input: EvaluationInput, req: Requirement): VaccineE
   }
   if (fc?.earliest) earliest = maxDate(earliest, fc.earliest);
   const pastDue = fc?.pastDue;
-  const ex = withExemption(`missing ${base.missing.join('; ')}`);
+  const ex = withExemption(pack, req, exemptions, asOf, base, `missing ${base.missing.join('; ')}`);
   if (ex) return { ...ex, path, earliestNextDose: earliest, pastDue };
 
   const begun = eligible.length > 0;

@@ -103,10 +103,21 @@ function buildDefault(pack: Pack, level?: Pack['levels'][number]): CdsiEngine {
  * caller declares not valid is left out of the engine run, so the forecast describes the history without it.
  */
 export function withCdsi(input: EvaluationInput, engine: CdsiEngine = defaultEngine(input.pack, input.student?.grade)): EvaluationInput {
-  const kept = input.doses.map((_, i) => i).filter((i) => !input.doses[i].validFor || Object.values(input.doses[i].validFor!).every(Boolean));
-  const r = engine({ dob: input.student.dob, sex: input.student.sex }, kept.map((i) => ({ date: input.doses[i].date, cvx: input.doses[i].cvx })), input.asOf);
-  const verdict = new Map(kept.map((i, k) => [i, r.doses[k]]));
-  const doses: DoseInput[] = input.doses.map((d, i) => (d.validFor ? d : { ...d, validFor: verdict.get(i) ?? {} }));
+  // Plain loops: this runs for every student of a district.
+  const src = input.doses;
+  const kept: number[] = [];
+  const engineDoses: { date: IsoDate; cvx: string }[] = [];
+  for (let i = 0; i < src.length; i++) {
+    const v = src[i].validFor;
+    if (v && !Object.values(v).every(Boolean)) continue;
+    kept.push(i);
+    engineDoses.push({ date: src[i].date, cvx: src[i].cvx });
+  }
+  const r = engine({ dob: input.student.dob, sex: input.student.sex }, engineDoses, input.asOf);
+  const verdict: (Record<string, boolean> | undefined)[] = new Array(src.length);
+  for (let k = 0; k < kept.length; k++) verdict[kept[k]] = r.doses[k];
+  const doses: DoseInput[] = new Array(src.length);
+  for (let i = 0; i < src.length; i++) { const d = src[i]; doses[i] = d.validFor ? d : { ...d, validFor: verdict[i] ?? {} }; }
   return { ...input, doses, forecast: input.forecast ?? r.forecast };
 }
 
