@@ -146,7 +146,24 @@ function slimmed(e: Evaluation): Evaluation {
 }
 
 /** Read and evaluate one share (part[0] of part[1]) of the students, batch by batch. */
-export async function evaluateShare(db: Db, opts: DistrictOptions, part: [number, number] = [0, 1]): Promise<DistrictResult> {
+export function evaluateShare(db: Db, opts: DistrictOptions, part: [number, number] = [0, 1]): Promise<DistrictResult> {
+  let given = false;
+  return evaluateParts(db, opts, () => (given ? undefined : (given = true, part)));
+}
+
+/**
+ * Claims parts from a counter shared by all threads (SharedArrayBuffer): a thread that is slower (a worker
+ * still loading the CDSi schedule, or one starved of CPU) simply claims fewer parts, so all finish together.
+ */
+function partClaimer(counter: Int32Array, parts: number): () => [number, number] | undefined {
+  return () => {
+    const k = Atomics.add(counter, 0, 1);
+    return k < parts ? [k, parts] : undefined;
+  };
+}
+
+/** Read and evaluate the parts `claim` hands out (until it returns undefined), batch by batch. */
+async function evaluateParts(db: Db, opts: DistrictOptions, claim: () => [number, number] | undefined): Promise<DistrictResult> {
   const stats = { waitMs: 0, evaluateMs: 0, batches: 0, threads: 1 };
   const size = opts.batchSize ?? 2000;
   const entries: DistrictEntry[] = [];
@@ -155,8 +172,9 @@ export async function evaluateShare(db: Db, opts: DistrictOptions, part: [number
   const surveyParts: SurveyRow[][] = [];
   const statusCounts: Record<string, number> = {};
   let evaluated = 0;
-  // The next batch is read while the current one is evaluated.
-  let next: Promise<LoadedStudent[]> | undefined = loadStudents(db, opts, [0, 0], size, part);
+  // The next batch (of this part, or the first of the next part claimed) is read while the current one is evaluated.
+  let part = claim();
+  let next: Promise<LoadedStudent[]> | undefined = part ? loadStudents(db, opts, [0, 0], size, part) : undefined;
   while (next) {
     const w0 = performance.now();
     const batch: LoadedStudent[] = await next;
@@ -164,7 +182,8 @@ export async function evaluateShare(db: Db, opts: DistrictOptions, part: [number
     stats.waitMs += e0 - w0;
     stats.batches++;
     const last = batch[batch.length - 1];
-    next = batch.length === size ? loadStudents(db, opts, [last.patientId, last.schoolOrgId], size, part) : undefined;
+    if (batch.length === size) next = loadStudents(db, opts, [last.patientId, last.schoolOrgId], size, part!);
+    else next = (part = claim()) ? loadStudents(db, opts, [0, 0], size, part) : undefined;
     const batchEntries: DistrictEntry[] = opts.survey ? [] : entries;
     for (const s of batch) {
       if (!s.dob) { problems.push({ patientId: s.patientId, studentId: s.studentId, message: 'no birth date on the patient record' }); continue; }
@@ -199,6 +218,8 @@ export interface ShareTask {
   packDir?: string;
   options: Omit<DistrictOptions, 'pack' | 'engine' | 'parallel'>;
   part: [number, number];
+  /** Parts claimed from this shared counter (see partClaimer) instead of the one `part`. */
+  counter?: SharedArrayBuffer;
 }
 
 /** Worker side: evaluate one share with a connection of its own. */
@@ -209,7 +230,9 @@ export async function runShareTask(t: ShareTask): Promise<DistrictResult> {
   const client = new pg.Client({ connectionString: t.connectionString });
   await client.connect();
   try {
-    return await evaluateShare(client, { ...t.options, pack: loadPack(t.packId, t.packDir) }, t.part);
+    const opts = { ...t.options, pack: loadPack(t.packId, t.packDir) };
+    if (t.counter) return await evaluateParts(client, opts, partClaimer(new Int32Array(t.counter), t.part[1]));
+    return await evaluateShare(client, opts, t.part);
   } finally {
     await client.end();
   }
@@ -233,12 +256,15 @@ export async function evaluateDistrict(db: Db, opts: DistrictOptions): Promise<D
     const r = await evaluateShare(db, opts);
     return r;
   }
-  // The main thread takes share 0 itself; the others go to workers.
+  // The students are cut into a few parts per thread; the main thread and the workers claim them one by one.
   const { pack, engine: _e, parallel, ...rest } = opts;
-  const tasks = Array.from({ length: threads - 1 }, (_, i): ShareTask => ({
-    connectionString: parallel.connectionString, packId: pack.id, packDir: parallel.packDir, options: rest, part: [i + 1, threads],
+  const parts = threads * 8;
+  const counter = new SharedArrayBuffer(4);
+  const tasks = Array.from({ length: threads - 1 }, (): ShareTask => ({
+    connectionString: parallel.connectionString, packId: pack.id, packDir: parallel.packDir, options: rest, part: [0, parts], counter,
   }));
-  const results = await Promise.all([evaluateShare(db, opts, [0, threads]), ...tasks.map(runInWorker)]);
+  const workers = tasks.map(runInWorker);
+  const results = await Promise.all([evaluateParts(db, opts, partClaimer(new Int32Array(counter), parts)), ...workers]);
   const out: DistrictResult = { entries: [], problems: [], stats: { waitMs: 0, evaluateMs: 0, batches: 0, threads }, evaluated: 0 };
   if (opts.survey) {
     out.survey = mergeSurveyRows(results.map((r) => r.survey ?? []), opts.survey.grades);
