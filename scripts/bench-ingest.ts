@@ -23,7 +23,7 @@ const arg = (name: string, dflt: number) => { const i = argv.indexOf(`--${name}`
 const MESSAGES = arg('messages', 100_000);
 const SENDERS = arg('senders', 20);
 const HTTP = argv.includes('--http');
-const POOL = arg('pool', 20);
+const POOL = argv.includes('--pool') ? arg('pool', 0) : undefined; // default: createPool's (a few per core)
 const root = path.resolve(import.meta.dirname, '..');
 
 // ---------------------------------------------------------------------------------------------- synthetic data

@@ -22,6 +22,7 @@ const arg = (name: string, dflt: number) => { const i = argv.indexOf(`--${name}`
 const PATIENTS = arg('patients', 100_000);
 const QUERIES = arg('queries', 20_000);
 const CLIENTS = arg('clients', 50);
+const POOL = argv.includes('--pool') ? arg('pool', 0) : undefined; // default: createPool's (a few per core); clients queue for it
 const root = path.resolve(import.meta.dirname, '..');
 
 function rng(seed: number) {
@@ -92,7 +93,7 @@ async function main() {
   await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
   await admin.query(`CREATE DATABASE ${dbName}`);
   await admin.end();
-  const pool = createPool(withDatabase(adminUrl, dbName), CLIENTS);
+  const pool = createPool(withDatabase(adminUrl, dbName), POOL);
   try {
     await migrate(pool);
     const ctx = await getRegistryContext(pool, loadConfig());

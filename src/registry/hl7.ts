@@ -93,7 +93,7 @@ async function ingestVxu(ctx: RegistryContext, text: string, sender: Sender, cha
     if (!sub || patientRejected) {
       // Nothing but the submission and its findings: one statement, its own transaction.
       const { rows } = await client.query(storeStatement(stored, undefined));
-      if (rows[0]?.submission_id == null) return await resendAnswer(ctx, sender, controlId);
+      if (rows[0]?.submission_id == null) return await resendAnswer(client, sender, controlId);
       return { response: result.ack, ackCode: result.ackCode, submissionId: rows[0].submission_id, duplicate: false };
     }
     // BEGIN, the submission id and the matcher's per-birth-date lock in one round trip (the date is a validated ISO date,
@@ -106,7 +106,7 @@ async function ingestVxu(ctx: RegistryContext, text: string, sender: Sender, cha
     if (patientId === undefined) {
       // The same message (sender, MSH-10) was stored meanwhile by a concurrent request: answer as it did.
       await client.query('ROLLBACK');
-      return await resendAnswer(ctx, sender, controlId);
+      return await resendAnswer(client, sender, controlId);
     }
     await client.query('COMMIT');
     return { response: result.ack, ackCode: result.ackCode, submissionId, duplicate: false, patientId };
@@ -121,8 +121,9 @@ async function ingestVxu(ctx: RegistryContext, text: string, sender: Sender, cha
   }
 }
 
-async function resendAnswer(ctx: RegistryContext, sender: Sender, controlId: string | undefined): Promise<Hl7Answer> {
-  const prior = controlId ? await storedAnswer(ctx.pool, sender.organizationId, controlId) : undefined;
+/** On the connection already held (a second one from a small pool could wait on requests that wait on this one). */
+async function resendAnswer(db: Pick<PoolClient, 'query'>, sender: Sender, controlId: string | undefined): Promise<Hl7Answer> {
+  const prior = controlId ? await storedAnswer(db, sender.organizationId, controlId) : undefined;
   if (prior) return prior;
   throw new Error('duplicate submission without a stored answer');
 }
