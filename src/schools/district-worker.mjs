@@ -1,12 +1,16 @@
 // Worker-thread entry for evaluateDistrict: the sources are TypeScript, so register tsx in this thread
-// first, then evaluate the share of students given in workerData and post the result back.
-import { parentPort, workerData } from 'node:worker_threads';
+// first, then evaluate each share of students posted to it and post the result back. The thread stays
+// for the next district run (its CDSi schedule stays loaded); the main thread unrefs it while idle.
+import { parentPort } from 'node:worker_threads';
 import { register } from 'tsx/esm/api';
 
 register();
-try {
-  const { runShareTask } = await import('./district.ts');
-  parentPort.postMessage({ ok: true, result: await runShareTask(workerData.task) });
-} catch (e) {
-  parentPort.postMessage({ ok: false, error: e instanceof Error ? e.stack ?? e.message : String(e) });
-}
+let load;
+parentPort.on('message', async (m) => {
+  try {
+    const { runShareTask } = await (load ??= import('./district.ts'));
+    parentPort.postMessage({ ok: true, result: await runShareTask(m.task) });
+  } catch (e) {
+    parentPort.postMessage({ ok: false, error: e instanceof Error ? e.stack ?? e.message : String(e) });
+  }
+});

@@ -238,14 +238,23 @@ export async function runShareTask(t: ShareTask): Promise<DistrictResult> {
   }
 }
 
+// Idle worker threads kept between district runs (unref'd: they never keep the process alive).
+const idleWorkers: Worker[] = [];
+
 function runInWorker(task: ShareTask): Promise<DistrictResult> {
   return new Promise((resolve, reject) => {
-    const w = new Worker(new URL('./district-worker.mjs', import.meta.url), { workerData: { task } });
-    w.once('message', (m: { ok: true; result: DistrictResult } | { ok: false; error: string }) => {
+    const w = idleWorkers.pop() ?? new Worker(new URL('./district-worker.mjs', import.meta.url));
+    w.ref();
+    const onError = (e: Error) => { w.off('message', onMessage); reject(e); void w.terminate(); };
+    const onMessage = (m: { ok: true; result: DistrictResult } | { ok: false; error: string }) => {
+      w.off('error', onError);
+      w.unref();
+      idleWorkers.push(w);
       if (m.ok) resolve(m.result); else reject(new Error(m.error));
-      void w.terminate();
-    });
-    w.once('error', reject);
+    };
+    w.once('message', onMessage);
+    w.once('error', onError);
+    w.postMessage({ task });
   });
 }
 
