@@ -88,6 +88,40 @@ export async function findCandidates(db: Queryable, p: MatchPerson, limit = 200)
   return rows.map(candidateFromRow);
 }
 
+/** findCandidates for many records in one statement (the ingest batch): result[i] are record i's candidates, the
+ *  same set findCandidates would return for it (each record's blocking keys and limit applied on their own). */
+export async function findCandidatesBatch(db: Queryable, people: MatchPerson[], limit = 200): Promise<Candidate[][]> {
+  const out: Candidate[][] = people.map(() => []);
+  if (!people.length) return out;
+  const keys = people.map((p, i) => { const [ids, dates, fam, giv] = blockingKeys(p, limit); return { i, ids, dates, fam, giv }; });
+  const { rows } = await db.query({
+    name: 'matching.findCandidatesBatch',
+    text: `WITH k AS (SELECT x.i, x.ids, x.dates, dmetaphone(x.fam) AS fam, dmetaphone(x.giv) AS giv
+                       FROM jsonb_to_recordset($1::jsonb) AS x(i int, ids text[], dates date[], fam text, giv text)),
+         c AS (SELECT k.i, u.id FROM k CROSS JOIN LATERAL (SELECT id FROM (
+                 SELECT pi.patient_id AS id FROM patient_identifier pi WHERE pi.id_value = ANY(k.ids)
+                 UNION
+                 SELECT p.id FROM patient p WHERE p.birth_date = ANY(k.dates) AND k.fam IS NOT NULL
+                   AND dmetaphone(p.family_name) = k.fam AND p.status IN ('active','provisional')
+                 UNION
+                 SELECT p.id FROM patient p WHERE p.birth_date = ANY(k.dates) AND k.giv IS NOT NULL
+                   AND dmetaphone(p.given_name) = k.giv AND p.status IN ('active','provisional')
+                 UNION
+                 (SELECT p.id FROM patient p WHERE k.fam IS NOT NULL AND k.giv IS NOT NULL
+                   AND dmetaphone(p.family_name) = k.fam AND dmetaphone(p.given_name) = k.giv
+                   AND p.status IN ('active','provisional') LIMIT 50)
+               ) u0 LIMIT $2) u),
+         g AS (SELECT id, array_agg(i) AS batch_index FROM c GROUP BY id)
+       SELECT g.batch_index, ${CANDIDATE_COLUMNS} FROM g JOIN patient p ON p.id = g.id WHERE p.status IN ('active','provisional')`,
+    values: [JSON.stringify(keys), limit],
+  });
+  for (const r of rows) {
+    const c = candidateFromRow(r);
+    for (const i of r.batch_index as number[]) out[i]!.push(c);
+  }
+  return out;
+}
+
 /** The scorer's view of stored patients: consolidated row, identifiers and aliases from source records. */
 export async function loadCandidates(db: Queryable, patientIds: number[]): Promise<Candidate[]> {
   if (!patientIds.length) return [];

@@ -1,7 +1,7 @@
 // The registry's patient matcher: candidates from PostgreSQL (candidates.ts), scored by the pure scorer.
 import type { PoolClient } from 'pg';
 import type { MatchDecision, PatientRecord } from '../pipeline/canonical.ts';
-import { findCandidates } from './candidates.ts';
+import { findCandidates, type Candidate } from './candidates.ts';
 import { personFromRecord, scorePair, type MatchPerson } from './score.ts';
 
 /** Same signature as the pipeline's matcher hook. */
@@ -11,7 +11,11 @@ const RANK = { match: 2, possible: 1, new: 0 } as const;
 
 /** Matches a scorer-view person against the stored patients. */
 export async function matchPerson(client: Pick<PoolClient, 'query'>, person: MatchPerson): Promise<MatchDecision> {
-  const candidates = await findCandidates(client, person);
+  return decideMatch(person, await findCandidates(client, person));
+}
+
+/** The decision from loaded candidates (pure: the ingest batch scores many records' candidates from one query). */
+export function decideMatch(person: MatchPerson, candidates: Candidate[]): MatchDecision {
   // A provisional patient (awaiting review) can take an automatic match too: a resend of the record that
   // created it attaches to it instead of opening a second provisional record and review item.
   const scored = candidates.map((c) => ({ c, s: scorePair(person, c.person) }))

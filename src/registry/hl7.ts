@@ -2,7 +2,7 @@
 // checked by the pure cores, the patient goes through the matcher, everything is stored in one transaction, and
 // only then is the ACK returned. QBP Z34/Z44 are answered from the stored, consolidated record.
 import type { PoolClient } from 'pg';
-import { processVxuText } from '../hl7v2/process.ts';
+import { processVxuText, type ProcessVxuResult } from '../hl7v2/process.ts';
 import { buildAck } from '../hl7v2/ack.ts';
 import type { CanonicalSubmission, Finding, ObservationRecord, VaccinationRecord } from '../pipeline/canonical.ts';
 import { recordPatient, BIRTH_DATE_LOCK_SQL } from '../matching/store.ts';
@@ -11,6 +11,7 @@ import { applyVaccinationDedup } from '../matching/store.ts';
 import type { RegistryContext } from './context.ts';
 import type { Sender } from './senders.ts';
 import { answerQuery } from './hl7-query.ts';
+import { ingestBatcher, batchable, STORED_OBSERVATION_KINDS } from './ingest-batch.ts';
 
 export type Hl7Channel = 'soap' | 'http' | 'mllp' | 'file';
 
@@ -85,13 +86,23 @@ async function ingestVxu(ctx: RegistryContext, text: string, sender: Sender, cha
   const patientRejected = result.findings.some((f) => f.severity === 'E' && (f.scope.kind === 'patient' || f.scope.kind === 'message'));
   const stored: SubmissionRow = { sender, channel, messageType: result.submission?.messageType ?? messageType ?? null, profile: result.submission?.profile ?? null,
     controlId: controlId ?? null, raw: text, ackCode: result.ackCode, ack: result.ack, findings: result.findings, t0 };
+  const single = () => storeOne(ctx, sub && !patientRejected ? sub : undefined, stored, result.request, now);
+  // The hot path: an accepted patient is stored with whatever else is queued, in one transaction (group commit).
+  if (sub && !patientRejected && batchable(sub)) return ingestBatcher(ctx.pool).submit({ ctx, sub, stored, fallback: single });
+  return single();
+}
+
+/** The one-message path: its own transaction. Also the batch's fallback for anything unusual or a failed batch. */
+async function storeOne(ctx: RegistryContext, sub: CanonicalSubmission | undefined, stored: SubmissionRow, request: ProcessVxuResult['request'], now: Date): Promise<Hl7Answer> {
+  const { sender, controlId: cid } = stored;
+  const controlId = cid ?? undefined;
   const client = await ctx.pool.connect();
   try {
-    if (!sub || patientRejected) {
+    if (!sub) {
       // Nothing but the submission and its findings: one statement, its own transaction.
       const { rows } = await client.query(storeStatement(stored, undefined));
       if (rows[0]?.submission_id == null) return await resendAnswer(client, sender, controlId);
-      return { response: result.ack, ackCode: result.ackCode, submissionId: rows[0].submission_id, duplicate: false };
+      return { response: stored.ack, ackCode: stored.ackCode as Hl7Answer['ackCode'], submissionId: rows[0].submission_id, duplicate: false };
     }
     // BEGIN, the submission id and the matcher's per-birth-date lock in one round trip (the date is a validated ISO date,
     // so it is safe as a literal). The lock comes before the candidate query, a later statement that therefore sees
@@ -106,13 +117,13 @@ async function ingestVxu(ctx: RegistryContext, text: string, sender: Sender, cha
       return await resendAnswer(client, sender, controlId);
     }
     await client.query('COMMIT');
-    return { response: result.ack, ackCode: result.ackCode, submissionId, duplicate: false, patientId };
+    return { response: stored.ack, ackCode: stored.ackCode as Hl7Answer['ackCode'], submissionId, duplicate: false, patientId };
   } catch (e) {
     await client.query('ROLLBACK').catch(() => {});
     // Nothing was kept: the sender may resend. Answer in HL7's terms.
     const findings: Finding[] = [{ code: 'message.processing.error', severity: 'E', hl7ErrorCode: '207', message: 'The registry could not store this message; nothing was saved. Please resend it later.', scope: { kind: 'message' } }];
     console.error('VXU storage failed:', (e as Error).message);
-    return { response: buildAck({ request: result.request, ackCode: 'AE', findings, controlId: responseControlId(now), now, receivingApplication: ctx.receivingApplication, receivingFacility: ctx.receivingFacility }), ackCode: 'AE', duplicate: false };
+    return { response: buildAck({ request, ackCode: 'AE', findings, controlId: responseControlId(now), now, receivingApplication: ctx.receivingApplication, receivingFacility: ctx.receivingFacility }), ackCode: 'AE', duplicate: false };
   } finally {
     client.release();
   }
@@ -126,7 +137,7 @@ async function resendAnswer(db: Pick<PoolClient, 'query'>, sender: Sender, contr
 }
 
 /** What the submission row records (its answer is known before anything is stored). */
-interface SubmissionRow {
+export interface SubmissionRow {
   sender: Sender; channel: Hl7Channel; messageType: string | null; profile: string | null; controlId: string | null; raw: string;
   ackCode: string; ack: string; findings: Finding[]; t0: number;
 }
@@ -197,7 +208,6 @@ function storeStatement(s: SubmissionRow, part: StoredPart | undefined) {
   return { name, text, values };
 }
 
-const STORED_OBSERVATION_KINDS = new Set<ObservationRecord['kind']>(['immunity', 'contraindication', 'indication', 'other']);
 
 /** Patient (through the matcher), the submission row, vaccinations, refusals, deletes and observations of one
  *  accepted submission. Returns undefined when the submission turns out to be a resend (caller rolls back). */
