@@ -16,6 +16,8 @@ import { loadConfig } from '../src/config.ts';
 import { getRegistryContext } from '../src/registry/context.ts';
 import { createFacility, authenticateSender } from '../src/registry/senders.ts';
 import { handleHl7Message } from '../src/registry/hl7.ts';
+import { explainZ34Batch } from '../src/registry/hl7-query.ts';
+import { processQbpText } from '../src/hl7v2/process.ts';
 import { FAMILY, rng } from './synthetic.ts';
 
 const argv = process.argv.slice(2);
@@ -166,9 +168,18 @@ async function main() {
         : qbp(`Q${i}`, { family: `Zzyzx${i.toString(26).replace(/[0-9]/g, (d) => "abcdefghij"[Number(d)]!)}`, given: 'Nemo', birth: p.birth, sex: p.sex });
       return { kind, text };
     });
+    // --statements: PostgreSQL's own account of the run, per statement (needs IIS_PG_FLAGS='shared_preload_libraries=pg_stat_statements').
+    const STATEMENTS = argv.includes('--statements');
+    if (STATEMENTS) await pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
     const warm = plan.splice(0, Math.min(500, Math.floor(QUERIES / 10)));
     await Promise.all(Array.from({ length: CLIENTS }, async (_, c) => { for (let i = c; i < warm.length; i += CLIENTS) await handleHl7Message(ctx, warm[i]!.text, sender!, 'http'); }));
 
+    if (argv.includes('--explain')) {
+      // The plan of one batched Z34 look-up over 16 of the planned queries.
+      const records = plan.slice(0, 16).map((q) => processQbpText(q.text, { now: new Date(), responseControlId: 'X', receivingApplication: 'IIS', receivingFacility: 'IIS' }).query!.patient);
+      console.log(await explainZ34Batch(pool, records));
+    }
+    if (STATEMENTS) await pool.query('SELECT pg_stat_statements_reset()');
     const latencies: number[] = [];
     const byKind = new Map<string, number[]>();
     const answers: Record<string, number> = {};
@@ -200,6 +211,13 @@ async function main() {
       if (l.length) console.log(`  ${k}: ${l.length} queries, p50 ${pct(l, 0.5).toFixed(1)} ms, p99 ${pct(l, 0.99).toFixed(1)} ms`);
     }
     console.log(`Z34: ${latencies.length} queries in ${seconds.toFixed(1)} s = ${(latencies.length / seconds).toFixed(0)} queries/s; p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms, max ${latencies[latencies.length - 1]!.toFixed(1)} ms (${CLIENTS} clients, ${PATIENTS} patients); CPU per query: registry ${((cpu.user + cpu.system) / 1000 / latencies.length).toFixed(2)} ms${pg0 !== undefined && pg1 !== undefined ? ` + PostgreSQL ${(((pg1 - pg0) * 1000) / latencies.length).toFixed(2)} ms` : ''}`);
+    if (STATEMENTS) {
+      const { rows } = await pool.query(`SELECT calls, round(total_exec_time::numeric, 0) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms,
+          round(shared_blks_hit::numeric / greatest(calls, 1), 1) AS pages, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS query
+        FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12`);
+      console.log('statements (PostgreSQL execution time, top 12):');
+      for (const r of rows) console.log(`  ${String(r.calls).padStart(7)} calls ${String(r.total_ms).padStart(7)} ms total ${String(r.mean_ms).padStart(7)} ms mean ${String(r.pages).padStart(6)} pages  ${r.query}`);
+    }
     console.log(`load after run: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   } finally {
     await pool.end();

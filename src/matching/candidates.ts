@@ -53,7 +53,7 @@ const CANDIDATE_IDS_SQL = `WITH k AS (SELECT dmetaphone($3::text) AS fam, dmetap
          AND p.status IN ('active','provisional') LIMIT 50)
      ) c LIMIT $5`;
 
-function blockingKeys(p: MatchPerson, limit: number): unknown[] {
+export function blockingKeys(p: MatchPerson, limit: number): unknown[] {
   const ids = (p.identifiers ?? []).filter((i) => !isPlaceholderIdentifier(i.value)).map((i) => i.value.trim());
   const dob = isoDob(p.birthDate);
   const dates = dob ? birthDateVariants(dob) : [];
@@ -68,14 +68,16 @@ export async function candidateIds(db: Queryable, p: MatchPerson, limit = 200): 
   return rows.map((r) => r.id);
 }
 
+/** Only what scoring reads of patient p's source records (names, aliases, guardians): a fraction of each record. */
+export const CANDIDATE_SOURCES_SQL = `COALESCE((SELECT json_agg(s.demographics) FROM (SELECT jsonb_build_object('name', demographics->'name',
+                        'aliases', demographics->'aliases', 'guardians', demographics->'guardians') AS demographics
+                      FROM patient_source_record WHERE patient_id = p.id ORDER BY id DESC LIMIT 5) s), '[]')`;
+
 const CANDIDATE_COLUMNS = `p.id, p.status, p.given_name, p.middle_name, p.family_name, p.suffix, p.birth_date, p.sex,
             p.mother_maiden_name, p.multiple_birth, p.birth_order, p.address, p.phone,
             COALESCE((SELECT json_agg(json_build_object('value', i.id_value, 'authority', i.authority, 'type', i.id_type))
                       FROM patient_identifier i WHERE i.patient_id = p.id), '[]') AS identifiers,
-            -- Only what scoring reads of the source records (names, aliases, guardians): a fraction of each record.
-            COALESCE((SELECT json_agg(s.demographics) FROM (SELECT jsonb_build_object('name', demographics->'name',
-                        'aliases', demographics->'aliases', 'guardians', demographics->'guardians') AS demographics
-                      FROM patient_source_record WHERE patient_id = p.id ORDER BY id DESC LIMIT 5) s), '[]') AS sources`;
+            ${CANDIDATE_SOURCES_SQL} AS sources`;
 
 /** candidateIds and loadCandidates in one statement (one round trip: the pipeline's hot path). */
 export async function findCandidates(db: Queryable, p: MatchPerson, limit = 200): Promise<Candidate[]> {
@@ -135,7 +137,7 @@ export async function loadCandidates(db: Queryable, patientIds: number[]): Promi
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-function candidateFromRow(r: any): Candidate {
+export function candidateFromRow(r: any): Candidate {
   {
     const sources = r.sources as Partial<PatientRecord>[];
     const aliases: { given?: string; family?: string }[] = [];

@@ -1,15 +1,17 @@
 // QBP^Q11 Z34 (history) and Z44 (evaluated history and forecast) answered from the stored, consolidated record.
 // handleHl7Message (hl7.ts) routes QBP here.
-import type { PoolClient } from 'pg';
+import type { Pool, PoolClient } from 'pg';
 import { processQbpText } from '../hl7v2/process.ts';
 import { buildRspZ31, buildRspZ32, buildRspZ33, buildRspZ42, type RspOptions, type RspPatient } from '../hl7v2/rsp.ts';
 import type { Finding, PatientRecord } from '../pipeline/canonical.ts';
-import { matchPerson } from '../matching/matcher.ts';
+import { decideMatch, matchPerson } from '../matching/matcher.ts';
 import { personFromRecord } from '../matching/score.ts';
+import { blockingKeys, candidateFromRow, CANDIDATE_SOURCES_SQL, type Candidate } from '../matching/candidates.ts';
 import type { RegistryContext } from './context.ts';
 import type { Sender } from './senders.ts';
-import { loadPatientHistory, loadPatientRecord } from './patients.ts';
+import { loadPatientHistory, loadPatientRecord, PATIENT_SQL, VACCINATIONS_SQL, recordFromRow, vaccinationFromRow, type StoredVaccination } from './patients.ts';
 import { responseControlId, type Hl7Answer } from './hl7.ts';
+import { createBatcher } from './batcher.ts';
 
 const isoToday = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -44,6 +46,165 @@ export async function findPatientsForQuery(db: Pick<PoolClient, 'query'>, q: Pat
   return { candidates: candidateIds };
 }
 
+// ------------------------------------------------------------------------------------------------ Z34, batched
+// A Z34 is answered with one statement for the look-up (identifier, merge chain, history; or the matcher's candidates
+// with their records) and one for its audit event, each shared by the queries that arrive while the database is busy
+// (batcher.ts): the per-statement cost is paid once per batch. The answers are the same as findPatientsForQuery's.
+
+interface Resolved {
+  /** The one patient an identifier (followed through merges) points to, agreeing on the birth date, with its history. */
+  exact?: { id: number; patient: PatientRecord; vaccinations: StoredVaccination[] };
+  /** Otherwise the matcher's candidates, each with the record a Z31 shows. */
+  candidates: { candidate: Candidate; record: PatientRecord }[];
+}
+
+const CANDIDATE_LIMIT = 200; // as matchPerson's findCandidates
+
+const RESOLVE_SQL = `WITH RECURSIVE q AS (
+    SELECT * FROM jsonb_to_recordset($1::jsonb) AS q(k int, ids text[], auths text[], any_auth boolean, dob_given boolean, dob date,
+                                                      cids text[], dates date[], fam text, giv text)),
+  hit AS (SELECT DISTINCT q.k, pi.patient_id AS id FROM q JOIN patient_identifier pi ON pi.id_value = ANY(q.ids)
+           WHERE pi.authority = '' OR pi.authority = ANY(q.auths) OR q.any_auth),
+  -- LIMIT 1 keeps each step an index look-up: the planner, guessing 100 queries per batch, would hash the whole table.
+  chain AS (SELECT hit.k, p.id, p.merged_into, p.birth_date, 0 AS depth
+              FROM hit CROSS JOIN LATERAL (SELECT id, merged_into, birth_date FROM patient WHERE id = hit.id LIMIT 1) p
+            UNION ALL
+            SELECT c.k, p.id, p.merged_into, p.birth_date, c.depth + 1
+              FROM chain c CROSS JOIN LATERAL (SELECT id, merged_into, birth_date FROM patient WHERE id = c.merged_into LIMIT 1) p
+             WHERE c.depth < 10),
+  surviving AS (SELECT DISTINCT k, id, birth_date FROM chain WHERE merged_into IS NULL OR depth = 10),
+  exact AS (SELECT s.k, min(s.id) AS id FROM surviving s JOIN q ON q.k = s.k GROUP BY s.k, q.dob_given, q.dob
+             HAVING count(*) = 1 AND (NOT q.dob_given OR min(s.birth_date) IS NULL OR min(s.birth_date) = q.dob)),
+  open AS (SELECT q.k, q.cids, q.dates, dmetaphone(q.fam) AS fam, dmetaphone(q.giv) AS giv FROM q
+            WHERE NOT EXISTS (SELECT 1 FROM exact e WHERE e.k = q.k)),
+  cand AS (SELECT o.k, u.id FROM open o CROSS JOIN LATERAL (SELECT id FROM (
+             SELECT pi.patient_id AS id FROM patient_identifier pi WHERE pi.id_value = ANY(o.cids)
+             UNION
+             SELECT p.id FROM patient p WHERE p.birth_date = ANY(o.dates) AND o.fam IS NOT NULL
+               AND dmetaphone(p.family_name) = o.fam AND p.status IN ('active','provisional')
+             UNION
+             SELECT p.id FROM patient p WHERE p.birth_date = ANY(o.dates) AND o.giv IS NOT NULL
+               AND dmetaphone(p.given_name) = o.giv AND p.status IN ('active','provisional')
+             UNION
+             (SELECT p.id FROM patient p WHERE o.fam IS NOT NULL AND o.giv IS NOT NULL
+               AND dmetaphone(p.family_name) = o.fam AND dmetaphone(p.given_name) = o.giv
+               AND p.status IN ('active','provisional') LIMIT 50)
+           ) u0 LIMIT $2) u)
+  SELECT e.k, true AS exact, x.*, ${VACCINATIONS_SQL} AS vaccinations, NULL::json AS sources
+    FROM exact e JOIN LATERAL (${PATIENT_SQL} FROM patient p WHERE p.id = e.id) x ON true JOIN patient p ON p.id = e.id
+  UNION ALL
+  SELECT c.k, false, x.*, NULL::json, ${CANDIDATE_SOURCES_SQL}
+    FROM cand c JOIN LATERAL (${PATIENT_SQL} FROM patient p WHERE p.id = c.id AND p.status IN ('active','provisional')) x ON true
+    JOIN patient p ON p.id = c.id`;
+
+/** A real calendar date in ISO form, or undefined. */
+function isoDate(s: string | undefined): string | undefined {
+  if (!s || !/^\d{4}-\d{2}-\d{2}$/.test(s)) return undefined;
+  const d = new Date(`${s}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s ? s : undefined;
+}
+
+function resolveKeys(records: PatientRecord[]) {
+  return records.map((q, k) => {
+    const ids = q.identifiers.filter((i) => i.value?.trim());
+    const [cids, dates, fam, giv] = blockingKeys(personFromRecord(q), CANDIDATE_LIMIT);
+    return { k, ids: ids.map((i) => i.value.trim()), auths: ids.map((i) => i.authority ?? ''), any_auth: ids.every((i) => !i.authority),
+      dob_given: !!q.birthDate, dob: isoDate(q.birthDate) ?? null, cids, dates, fam, giv };
+  });
+}
+
+/** Diagnosis (bench:query --explain): PostgreSQL's plan of one batched look-up, with timings and buffers. */
+export async function explainZ34Batch(pool: Pool, records: PatientRecord[]): Promise<string> {
+  const { rows } = await pool.query(`EXPLAIN (ANALYZE, BUFFERS) ${RESOLVE_SQL}`, [JSON.stringify(resolveKeys(records)), CANDIDATE_LIMIT]);
+  return rows.map((r) => r['QUERY PLAN']).join('\n');
+}
+
+async function resolveBatch(pool: Pool, records: PatientRecord[]): Promise<Resolved[]> {
+  const keys = resolveKeys(records);
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const { rows } = await pool.query<any>({ name: 'hl7.resolveZ34', text: RESOLVE_SQL, values: [JSON.stringify(keys), CANDIDATE_LIMIT] });
+  const out: Resolved[] = records.map(() => ({ candidates: [] }));
+  for (const r of rows) {
+    const slot = out[r.k]!;
+    if (r.exact) slot.exact = { id: r.id, patient: recordFromRow(r), vaccinations: (r.vaccinations as unknown[]).map(vaccinationFromRow) };
+    else {
+      r.identifiers = (r.ids as { id_value: string; authority: string; id_type: string }[]).map((i) => ({ value: i.id_value, authority: i.authority, type: i.id_type }));
+      slot.candidates.push({ candidate: candidateFromRow(r), record: recordFromRow(r) });
+    }
+  }
+  return out;
+}
+
+interface QueryAudit { sender: Sender; controlId?: string; profile: string; patientIds: number[] }
+
+/** The audit events of many answered queries in one transaction. A read's audit event is committed without waiting
+ *  for the WAL flush (only a server crash in the next ~200 ms could lose it), but before the answer is sent. */
+async function writeQueryAudits(pool: Pool, items: QueryAudit[]): Promise<void[]> {
+  const client = await pool.connect();
+  try {
+    // One round trip, so literals: strings escaped by the driver, numbers checked.
+    const lit = (v: string | null | undefined) => (v == null ? 'NULL' : client.escapeLiteral(v));
+    const values = items.flatMap((a) => a.patientIds.filter((p) => Number.isSafeInteger(p)).map((p) =>
+      `('sender', ${lit(a.sender.username)}, ${Number(a.sender.organizationId) || 'NULL'}, 'query', ${p}, 'qbp', ${lit(a.controlId)}, ${lit(JSON.stringify({ profile: a.profile }))}::jsonb)`));
+    if (values.length) {
+      await client.query(`BEGIN; SET LOCAL synchronous_commit TO off;
+        INSERT INTO audit_event (actor_kind, actor_id, organization_id, action, patient_id, object_type, object_id, detail) VALUES ${values.join(',')};
+        COMMIT`);
+    }
+    return items.map(() => undefined);
+  } catch (e) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw e;
+  } finally {
+    client.release();
+  }
+}
+
+interface QueryBatchers { resolve: (r: PatientRecord) => Promise<Resolved>; audit: (a: QueryAudit) => Promise<void> }
+const batchers = new WeakMap<Pool, QueryBatchers>();
+function batchersFor(pool: Pool): QueryBatchers {
+  let b = batchers.get(pool);
+  if (!b) {
+    // Two look-ups in flight keep both cores busy (one in PostgreSQL while the registry builds answers from the other).
+    const inFlight = Number(process.env.IIS_QUERY_IN_FLIGHT) || 2;
+    b = { resolve: createBatcher((rs) => resolveBatch(pool, rs), { maxBatch: Number(process.env.IIS_QUERY_BATCH) || 64, maxInFlight: inFlight }),
+      audit: createBatcher((as) => writeQueryAudits(pool, as), { maxBatch: 256, maxInFlight: Number(process.env.IIS_AUDIT_IN_FLIGHT) || 1 }) };
+    batchers.set(pool, b);
+  }
+  return b;
+}
+
+async function answerZ34(ctx: RegistryContext, query: NonNullable<ReturnType<typeof processQbpText>['query']>, opts: RspOptions, limit: number, sender: Sender): Promise<Hl7Answer> {
+  const b = batchersFor(ctx.pool);
+  const r = await b.resolve(query.patient);
+  let response: string;
+  let shown: number[] = [];
+  let exactId: number | undefined;
+  if (r.exact) {
+    exactId = r.exact.id;
+    response = buildRspZ32(opts, { patient: r.exact.patient, registryId: String(exactId) }, r.exact.vaccinations);
+  } else {
+    const decision = decideMatch(personFromRecord(query.patient), r.candidates.map((c) => c.candidate));
+    const ids = [...new Set(decision.candidates.map((c) => c.patientId))];
+    if (decision.outcome === 'match' && decision.patientId) {
+      exactId = decision.patientId;
+      const history = await loadPatientHistory(ctx.pool, exactId);
+      response = buildRspZ32(opts, { patient: history.patient, registryId: String(exactId) }, history.vaccinations);
+    } else if (!ids.length) {
+      response = buildRspZ33(opts, 'NF');
+    } else if (ids.length > limit) {
+      response = buildRspZ33(opts, 'TM');
+    } else {
+      shown = ids;
+      const records = new Map(r.candidates.map((c) => [c.candidate.patientId, c.record]));
+      response = buildRspZ31(opts, ids.map((id) => ({ patient: records.get(id)!, registryId: String(id) })), limit);
+    }
+  }
+  if (exactId) shown = [exactId];
+  if (shown.length) await b.audit({ sender, controlId: query.controlId, profile: query.profile, patientIds: shown });
+  return { response, ackCode: 'AA', duplicate: false, patientId: exactId };
+}
+
 export async function answerQuery(ctx: RegistryContext, text: string, sender: Sender): Promise<Hl7Answer> {
   const now = ctx.now();
   const controlId = responseControlId(now);
@@ -55,6 +216,15 @@ export async function answerQuery(ctx: RegistryContext, text: string, sender: Se
   const query = q.query;
   const opts: RspOptions = { request: q.request, now, controlId, receivingApplication: ctx.receivingApplication, receivingFacility: ctx.receivingFacility, findings: q.findings };
   const limit = query.quantityLimit && query.quantityLimit > 0 ? query.quantityLimit : 10;
+  if (query.profile !== 'Z44') {
+    try {
+      return await answerZ34(ctx, query, opts, limit, sender);
+    } catch (e) {
+      console.error('QBP failed:', (e as Error).message);
+      const findings: Finding[] = [...q.findings, { code: 'message.processing.error', severity: 'E', hl7ErrorCode: '207', message: 'The registry could not answer this query; please try again later.', scope: { kind: 'message' } }];
+      return { response: buildRspZ33({ ...opts, findings }, 'AR'), ackCode: 'AR', duplicate: false };
+    }
+  }
   const client = await ctx.pool.connect();
   try {
     if (query.profile === 'Z44' && !ctx.forecast) {

@@ -29,21 +29,23 @@ export async function loadPatientRecord(db: Q, patientId: number): Promise<Patie
   return recordFromRow(p);
 }
 
-const PATIENT_SQL = `SELECT p.*,
+/** Patient p's row, its identifiers (`ids`) and newest source record (`latest`): what recordFromRow reads. */
+export const PATIENT_SQL = `SELECT p.*,
        COALESCE((SELECT json_agg(i ORDER BY i.id_type, i.authority, i.id_value)
                    FROM (SELECT DISTINCT id_value, authority, id_type FROM patient_identifier WHERE patient_id = p.id) i), '[]') AS ids,
        (SELECT demographics FROM patient_source_record WHERE patient_id = p.id ORDER BY received_at DESC, id DESC LIMIT 1) AS latest`;
 
 /** The consolidated record and the doses that count in one round trip (a QBP Z32 answer). */
+/** Patient p's doses that count, each with its observations, oldest first (JSON; vaccinationFromRow reads each). */
+export const VACCINATIONS_SQL = `COALESCE((SELECT json_agg(x ORDER BY x.administered_date, x.id) FROM (
+         SELECT v.*, COALESCE((SELECT json_agg(o ORDER BY o.id) FROM observation o WHERE o.patient_id = v.patient_id AND o.vaccination_id = v.id), '[]') AS obs
+           FROM vaccination v WHERE v.patient_id = p.id AND NOT v.deleted AND v.consolidated_into IS NULL) x), '[]')`;
+
 export async function loadPatientHistory(db: Q, patientId: number): Promise<{ patient: PatientRecord; vaccinations: StoredVaccination[] }> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const { rows } = await db.query<any>({
     name: 'registry.loadPatientHistory',
-    text: `${PATIENT_SQL},
-       COALESCE((SELECT json_agg(x ORDER BY x.administered_date, x.id) FROM (
-         SELECT v.*, COALESCE((SELECT json_agg(o ORDER BY o.id) FROM observation o WHERE o.patient_id = v.patient_id AND o.vaccination_id = v.id), '[]') AS obs
-           FROM vaccination v WHERE v.patient_id = p.id AND NOT v.deleted AND v.consolidated_into IS NULL) x), '[]') AS vaccinations
-       FROM patient p WHERE p.id = $1`,
+    text: `${PATIENT_SQL}, ${VACCINATIONS_SQL} AS vaccinations FROM patient p WHERE p.id = $1`,
     values: [patientId],
   });
   const p = rows[0];
@@ -52,7 +54,7 @@ export async function loadPatientHistory(db: Q, patientId: number): Promise<{ pa
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-function recordFromRow(p: any): PatientRecord {
+export function recordFromRow(p: any): PatientRecord {
   const latest: PatientRecord | undefined = p.latest ?? undefined;
   const record: PatientRecord = {
     identifiers: (p.ids as { id_value: string; authority: string; id_type: string }[]).map((r) => ({value: r.id_value, authority: r.authority || undefined, type: r.id_type || undefined })),
@@ -90,7 +92,7 @@ export async function loadVaccinations(db: Q, patientId: number): Promise<Stored
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-function vaccinationFromRow(r: any): StoredVaccination {
+export function vaccinationFromRow(r: any): StoredVaccination {
   {
     const v: StoredVaccination = {
       id: r.id,
