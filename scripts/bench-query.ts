@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
 import pg from 'pg';
+import { Session } from 'node:inspector/promises';
 import { startEmbeddedPostgres, createPool, withDatabase, type RunningPostgres } from '../src/registry/database.ts';
 import { migrate } from '../src/registry/migrate.ts';
 import { loadConfig } from '../src/config.ts';
@@ -177,9 +178,13 @@ async function main() {
     if (argv.includes('--explain')) {
       // The plan of one batched Z34 look-up over 16 of the planned queries.
       const records = plan.slice(0, 16).map((q) => processQbpText(q.text, { now: new Date(), responseControlId: 'X', receivingApplication: 'IIS', receivingFacility: 'IIS' }).query!.patient);
-      console.log(await explainZ34Batch(pool, records));
+      console.log(await explainZ34Batch(pool, records, sender!));
     }
     if (STATEMENTS) await pool.query('SELECT pg_stat_statements_reset()');
+    // --cpu-profile FILE: the registry's CPU profile of the timed queries only (open in Chrome DevTools).
+    const profileFile = argv.includes('--cpu-profile') ? argv[argv.indexOf('--cpu-profile') + 1] : undefined;
+    const inspector = profileFile ? new Session() : undefined;
+    if (inspector) { inspector.connect(); await inspector.post('Profiler.enable'); await inspector.post('Profiler.start'); }
     const latencies: number[] = [];
     const byKind = new Map<string, number[]>();
     const answers: Record<string, number> = {};
@@ -202,6 +207,7 @@ async function main() {
       }
     }));
     const seconds = (performance.now() - tq) / 1000;
+    if (inspector) { const { profile } = await inspector.post('Profiler.stop'); fs.writeFileSync(profileFile!, JSON.stringify(profile)); inspector.disconnect(); }
     const cpu = process.cpuUsage(cpu0);
     const pg1 = postgresCpuSeconds();
     latencies.sort((a, b) => a - b);

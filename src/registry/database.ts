@@ -37,8 +37,14 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Runn
     fs.chmodSync(opts.dataDir, 0o755);
   }
   const log = opts.log ?? (() => {});
+  // The registry talks to its own cluster over a Unix socket (cheaper than loopback TCP); TCP stays open for tools.
+  const socketDir = unixSocketDir(opts.dataDir, opts.port);
+  if (socketDir) {
+    fs.mkdirSync(socketDir, { recursive: true });
+    if (isRoot) fs.chmodSync(socketDir, 0o777);
+  }
   const flags = [
-    '-c', `unix_socket_directories=`,
+    '-c', `unix_socket_directories=${socketDir ?? ''}`,
     '-c', 'listen_addresses=127.0.0.1',
     '-c', 'max_connections=200',
     '-c', `shared_buffers=${opts.ephemeral ? '256MB' : '1GB'}`,
@@ -76,9 +82,17 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Runn
   }
   await server.start();
   return {
-    adminUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/postgres`,
+    adminUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${opts.port}/postgres${socketDir ? `?host=${encodeURIComponent(socketDir)}` : ''}`,
     stop: () => server.stop(),
   };
+}
+
+/** A directory for the cluster's socket, or undefined when its path would be too long for a Unix socket (107 bytes)
+ *  or IIS_PG_TCP=1 asks for TCP. */
+function unixSocketDir(dataDir: string, port: number): string | undefined {
+  if (process.platform === 'win32' || process.env.IIS_PG_TCP === '1') return undefined;
+  const dir = path.resolve(dataDir, 'socket');
+  return Buffer.byteLength(path.join(dir, `.s.PGSQL.${port}`)) <= 100 ? dir : undefined;
 }
 
 export function withDatabase(url: string, database: string): string {

@@ -70,6 +70,12 @@ test('queries sent together each get their own answer, the same as one at a time
   assert.equal(parseEr7(together[4]!.response).get('QAK', 2), 'NF');
   const audited = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_event WHERE action = 'query' AND patient_id = ANY($1)`, [ids]);
   assert.ok(audited.rows[0]!.n >= 8, `every record shown is audited (${audited.rows[0]!.n})`);
+  // An identifier hit is audited by the look-up itself: once per answer (sent twice above), for that patient only.
+  for (const [i] of children.entries()) {
+    const { rows } = await db.pool.query(`SELECT patient_id, actor_id, organization_id FROM audit_event WHERE action = 'query' AND object_id = $1`, [`QB-Q${i}`]);
+    assert.equal(rows.length, 2, `QB-Q${i} audited twice`);
+    for (const row of rows) assert.deepEqual([row.patient_id, row.actor_id, row.organization_id], [ids[i], sender.username, sender.organizationId]);
+  }
 });
 
 test("a merged patient's identifier answers with the surviving record; a wrong birth date is not an identifier match", async () => {

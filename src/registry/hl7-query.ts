@@ -62,7 +62,7 @@ const CANDIDATE_LIMIT = 200; // as matchPerson's findCandidates
 
 const RESOLVE_SQL = `WITH RECURSIVE q AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS q(k int, ids text[], auths text[], any_auth boolean, dob_given boolean, dob date,
-                                                      cids text[], dates date[], fam text, giv text)),
+                                                      cids text[], dates date[], fam text, giv text, actor text, org bigint, ctl text, detail jsonb)),
   hit AS (SELECT DISTINCT q.k, pi.patient_id AS id FROM q JOIN patient_identifier pi ON pi.id_value = ANY(q.ids)
            WHERE pi.authority = '' OR pi.authority = ANY(q.auths) OR q.any_auth),
   -- LIMIT 1 keeps each step an index look-up: the planner, guessing 100 queries per batch, would hash the whole table.
@@ -75,6 +75,11 @@ const RESOLVE_SQL = `WITH RECURSIVE q AS (
   surviving AS (SELECT DISTINCT k, id, birth_date FROM chain WHERE merged_into IS NULL OR depth = 10),
   exact AS (SELECT s.k, min(s.id) AS id FROM surviving s JOIN q ON q.k = s.k GROUP BY s.k, q.dob_given, q.dob
              HAVING count(*) = 1 AND (NOT q.dob_given OR min(s.birth_date) IS NULL OR min(s.birth_date) = q.dob)),
+  -- The record shown is audited in the same statement, committed without waiting for the WAL flush (set_config(...,
+  -- true) is SET LOCAL for this statement's own transaction): only a server crash in the next ~200 ms could lose it.
+  audited AS (INSERT INTO audit_event (actor_kind, actor_id, organization_id, action, patient_id, object_type, object_id, detail)
+              SELECT 'sender', q.actor, q.org, 'query', e.id, 'qbp', q.ctl, q.detail FROM exact e JOIN q ON q.k = e.k
+               WHERE set_config('synchronous_commit', 'off', true) = 'off'),
   open AS (SELECT q.k, q.cids, q.dates, dmetaphone(q.fam) AS fam, dmetaphone(q.giv) AS giv FROM q
             WHERE NOT EXISTS (SELECT 1 FROM exact e WHERE e.k = q.k)),
   cand AS (SELECT o.k, u.id FROM open o CROSS JOIN LATERAL (SELECT id FROM (
@@ -104,26 +109,30 @@ function isoDate(s: string | undefined): string | undefined {
   return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === s ? s : undefined;
 }
 
-function resolveKeys(records: PatientRecord[]) {
-  return records.map((q, k) => {
+interface Lookup { record: PatientRecord; audit: Omit<QueryAudit, 'patientIds'> }
+
+function resolveKeys(lookups: Lookup[]) {
+  return lookups.map(({ record: q, audit }, k) => {
     const ids = q.identifiers.filter((i) => i.value?.trim());
     const [cids, dates, fam, giv] = blockingKeys(personFromRecord(q), CANDIDATE_LIMIT);
     return { k, ids: ids.map((i) => i.value.trim()), auths: ids.map((i) => i.authority ?? ''), any_auth: ids.every((i) => !i.authority),
-      dob_given: !!q.birthDate, dob: isoDate(q.birthDate) ?? null, cids, dates, fam, giv };
+      dob_given: !!q.birthDate, dob: isoDate(q.birthDate) ?? null, cids, dates, fam, giv,
+      actor: audit.sender.username, org: audit.sender.organizationId || null, ctl: audit.controlId ?? null, detail: { profile: audit.profile } };
   });
 }
 
 /** Diagnosis (bench:query --explain): PostgreSQL's plan of one batched look-up, with timings and buffers. */
-export async function explainZ34Batch(pool: Pool, records: PatientRecord[]): Promise<string> {
-  const { rows } = await pool.query(`EXPLAIN (ANALYZE, BUFFERS) ${RESOLVE_SQL}`, [JSON.stringify(resolveKeys(records)), CANDIDATE_LIMIT]);
+export async function explainZ34Batch(pool: Pool, records: PatientRecord[], sender: Sender): Promise<string> {
+  const lookups = records.map((record) => ({ record, audit: { sender, controlId: 'EXPLAIN', profile: 'Z34' } }));
+  const { rows } = await pool.query(`EXPLAIN (ANALYZE, BUFFERS) ${RESOLVE_SQL}`, [JSON.stringify(resolveKeys(lookups)), CANDIDATE_LIMIT]);
   return rows.map((r) => r['QUERY PLAN']).join('\n');
 }
 
-async function resolveBatch(pool: Pool, records: PatientRecord[]): Promise<Resolved[]> {
-  const keys = resolveKeys(records);
+async function resolveBatch(pool: Pool, lookups: Lookup[]): Promise<Resolved[]> {
+  const keys = resolveKeys(lookups);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const { rows } = await pool.query<any>({ name: 'hl7.resolveZ34', text: RESOLVE_SQL, values: [JSON.stringify(keys), CANDIDATE_LIMIT] });
-  const out: Resolved[] = records.map(() => ({ candidates: [] }));
+  const out: Resolved[] = lookups.map(() => ({ candidates: [] }));
   for (const r of rows) {
     const slot = out[r.k]!;
     if (r.exact) slot.exact = { id: r.id, patient: recordFromRow(r), vaccinations: (r.vaccinations as unknown[]).map(vaccinationFromRow) };
@@ -160,7 +169,7 @@ async function writeQueryAudits(pool: Pool, items: QueryAudit[]): Promise<void[]
   }
 }
 
-interface QueryBatchers { resolve: (r: PatientRecord) => Promise<Resolved>; audit: (a: QueryAudit) => Promise<void> }
+interface QueryBatchers { resolve: (l: Lookup) => Promise<Resolved>; audit: (a: QueryAudit) => Promise<void> }
 const batchers = new WeakMap<Pool, QueryBatchers>();
 function batchersFor(pool: Pool): QueryBatchers {
   let b = batchers.get(pool);
@@ -176,7 +185,7 @@ function batchersFor(pool: Pool): QueryBatchers {
 
 async function answerZ34(ctx: RegistryContext, query: NonNullable<ReturnType<typeof processQbpText>['query']>, opts: RspOptions, limit: number, sender: Sender): Promise<Hl7Answer> {
   const b = batchersFor(ctx.pool);
-  const r = await b.resolve(query.patient);
+  const r = await b.resolve({ record: query.patient, audit: { sender, controlId: query.controlId, profile: query.profile } });
   let response: string;
   let shown: number[] = [];
   let exactId: number | undefined;
@@ -200,7 +209,8 @@ async function answerZ34(ctx: RegistryContext, query: NonNullable<ReturnType<typ
       response = buildRspZ31(opts, ids.map((id) => ({ patient: records.get(id)!, registryId: String(id) })), limit);
     }
   }
-  if (exactId) shown = [exactId];
+  if (exactId && !r.exact) shown = [exactId];
+  // (An identifier hit was audited by the look-up itself.)
   if (shown.length) await b.audit({ sender, controlId: query.controlId, profile: query.profile, patientIds: shown });
   return { response, ackCode: 'AA', duplicate: false, patientId: exactId };
 }
