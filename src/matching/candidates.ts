@@ -112,7 +112,9 @@ export async function findCandidatesBatch(db: Queryable, people: MatchPerson[], 
                    AND p.status IN ('active','provisional') LIMIT 50)
                ) u0 LIMIT $2) u),
          g AS (SELECT id, array_agg(i) AS batch_index FROM c GROUP BY id)
-       SELECT g.batch_index, ${CANDIDATE_COLUMNS} FROM g JOIN patient p ON p.id = g.id WHERE p.status IN ('active','provisional')`,
+       -- Each candidate by its primary key (a join on g could plan a scan of every patient).
+       SELECT g.batch_index, ${CANDIDATE_COLUMNS} FROM g CROSS JOIN LATERAL (SELECT * FROM patient p WHERE p.id = g.id OFFSET 0) p
+        WHERE p.status IN ('active','provisional')`,
     values: [JSON.stringify(keys), limit],
   });
   for (const r of rows) {

@@ -38,6 +38,10 @@ export function batchable(sub: CanonicalSubmission): boolean {
   return process.env.IIS_INGEST_BATCH !== '0' && !sub.vaccinations.some((v) => v.actionCode === 'D');
 }
 
+/** Counters (bench and tests): batches committed, messages they stored or answered as resends, the largest batch,
+ *  messages deferred to a later batch, batches that failed and went one by one. */
+export const ingestBatchStats = { batches: 0, messages: 0, largest: 0, deferred: 0, failed: 0 };
+
 interface Queued extends IngestJob { dob: string; key: string | undefined; resolve: (a: Hl7Answer) => void }
 
 const batchers = new WeakMap<Pool, IngestBatcher>();
@@ -102,10 +106,15 @@ export class IngestBatcher {
       deferred = await storeBatch(this.pool, batch);
     } catch (e) {
       // Nothing of the batch was kept: each message on its own, so one bad message fails only itself.
+      ingestBatchStats.failed++;
       if (process.env.IIS_INGEST_DEBUG) console.error('ingest batch failed, retrying one by one:', (e as Error).message);
       await Promise.all(batch.map(async (q) => q.resolve(await q.fallback())));
       return;
     }
+    ingestBatchStats.batches++;
+    ingestBatchStats.messages += batch.length - deferred.length;
+    ingestBatchStats.largest = Math.max(ingestBatchStats.largest, batch.length - deferred.length);
+    ingestBatchStats.deferred += deferred.length;
     // Waiting messages go first in the next batch, in their order.
     if (deferred.length) this.queue = [...deferred, ...this.queue];
   }
