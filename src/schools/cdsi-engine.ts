@@ -2,7 +2,8 @@
 // validity per antigen in the best series, and per antigen the forecast of the next dose. A dose counts for
 // school only when CDSi finds it valid (an extraneous dose, given after the series was already complete, is
 // still a valid dose and counts too); sub-standard and not-valid doses never count.
-import { evaluateAndForecast, loadSchedule, type EngineResult, type Schedule } from '../cdsi/index.ts';
+import { evaluateAndForecast, type EngineResult, type Schedule } from '../cdsi/index.ts';
+import { loadScheduleCached, scheduleFromBytes, type CachedSchedule } from '../cdsi/schedule-cache.ts';
 import type { ForecastInput } from './evaluate.ts';
 import type { Pack } from './pack.ts';
 import type { CdsiEngine, CdsiResult } from './with-cdsi.ts';
@@ -63,8 +64,18 @@ export function cdsiEngineFor(pack: Pack, schedule: Schedule, level?: Pack['leve
   return e;
 }
 
-let defaultSchedule: Schedule | undefined;
-/** The schedule of IIS_CDSI_DIR (default ../shared/cdsi/supporting-data-4.64), loaded once. */
-export function defaultCdsiSchedule(dir = process.env.IIS_CDSI_DIR || new URL('../../../shared/cdsi/supporting-data-4.64', import.meta.url).pathname): Schedule {
-  return defaultSchedule ??= loadSchedule(dir);
+let defaultSchedule: CachedSchedule | undefined;
+/**
+ * The schedule of IIS_CDSI_DIR (default ../shared/cdsi/supporting-data-4.64), loaded once per thread through
+ * the on-disk cache of the parsed schedule (src/cdsi/schedule-cache.ts), with its serialized bytes for workers.
+ */
+export function defaultCdsiScheduleCached(dir = process.env.IIS_CDSI_DIR || new URL('../../../shared/cdsi/supporting-data-4.64', import.meta.url).pathname): CachedSchedule {
+  return defaultSchedule ??= loadScheduleCached(dir);
+}
+export function defaultCdsiSchedule(dir?: string): Schedule {
+  return defaultCdsiScheduleCached(dir).schedule;
+}
+/** A worker thread takes the main thread's schedule (its serialized bytes) instead of loading its own. */
+export function useDefaultCdsiSchedule(bytes: Uint8Array): void {
+  defaultSchedule = { schedule: scheduleFromBytes(bytes), bytes };
 }
