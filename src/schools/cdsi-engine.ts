@@ -10,7 +10,8 @@ import type { CdsiEngine, CdsiResult } from './with-cdsi.ts';
 
 /** Turns an engine result into what the school evaluator needs. */
 export function schoolCdsiResult(r: EngineResult, doseCount: number, antigens?: ReadonlySet<string>): CdsiResult {
-  const doses: Record<string, boolean>[] = Array.from({ length: doseCount }, () => ({}));
+  const doses: Record<string, boolean>[] = new Array(doseCount);
+  for (let i = 0; i < doseCount; i++) doses[i] = {};
   const forecast: ForecastInput = {};
   for (const a of r.antigens) {
     if (antigens && !antigens.has(a.antigen)) continue;
@@ -31,6 +32,13 @@ export function schoolCdsiResult(r: EngineResult, doseCount: number, antigens?: 
     forecast[a.antigen] = f;
   }
   return { doses, forecast };
+}
+
+const DOSE_IDS = Array.from({ length: 200 }, (_, i) => String(i));
+function engineDoses(doses: { date: string; cvx: string }[]) {
+  const out = new Array(doses.length);
+  for (let i = 0; i < doses.length; i++) out[i] = { id: DOSE_IDS[i] ?? String(i), date: doses[i].date, cvx: doses[i].cvx };
+  return out;
 }
 
 const byPack = new WeakMap<Pack, WeakMap<Schedule, Map<string, CdsiEngine>>>();
@@ -57,7 +65,7 @@ export function cdsiEngineFor(pack: Pack, schedule: Schedule, level?: Pack['leve
   const antigens = new Set((level ? [level] : pack.levels).flatMap((l) => l.requirements.flatMap((r) => r.antigens)));
   const groups = new Set([...antigens].map((a) => schedule.antigenToGroup.get(a)).filter((g): g is string => !!g));
   e = (patient, doses, asOf) => schoolCdsiResult(
-    evaluateAndForecast({ patient: { birthDate: patient.dob, gender: patient.sex ?? null }, doses: doses.map((d, i) => ({ id: String(i), date: d.date, cvx: d.cvx })), assessmentDate: asOf },
+    evaluateAndForecast({ patient: { birthDate: patient.dob, gender: patient.sex ?? null }, doses: engineDoses(doses), assessmentDate: asOf },
       schedule, groups.size ? groups : undefined),
     doses.length, antigens);
   perLevel.set(key, e);

@@ -137,11 +137,20 @@ export function evaluateLoaded(s: LoadedStudent, pack: Pack, asOf: string, engin
     pack, asOf, student: { dob: s.dob!, sex: s.sex ?? undefined, grade: s.grade },
     // A dose dated after the as-of date is not evidence yet (certificates and lists are as of a date); one
     // dated before the birth date is a data error in the record, which must not stop the student's evaluation.
-    doses: s.doses.filter((d) => d.date <= asOf && d.date >= s.dob!), observations: s.observations,
+    doses: dosesWithin(s.doses, s.dob!, asOf), observations: s.observations,
     exemptions: s.exemptions.filter((e) => known.exemptions.has(e.type)),
   };
   if (!known.grades.has(s.grade) || !s.dob || s.dob > asOf) return evaluateWithCdsi(input, engine); // throws with the problems
   return evaluateChecked(withCdsi(input, engine));
+}
+
+/** The doses dated from the birth date to the as-of date (the same array when all are). */
+function dosesWithin(doses: DoseInput[], dob: string, asOf: string): DoseInput[] {
+  for (let i = 0; i < doses.length; i++) {
+    const d = doses[i].date;
+    if (d > asOf || d < dob) return doses.filter((x) => x.date <= asOf && x.date >= dob);
+  }
+  return doses;
 }
 
 function slimmed(e: Evaluation): Evaluation {
