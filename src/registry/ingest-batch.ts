@@ -24,6 +24,7 @@ export const STORED_OBSERVATION_KINDS = new Set<ObservationRecord['kind']>(['imm
 /** Largest batch (messages per transaction) and batches in flight at once (one fills while another commits). */
 const MAX_BATCH = Number(process.env.IIS_INGEST_BATCH_MAX ?? 64);
 const MAX_INFLIGHT = Number(process.env.IIS_INGEST_BATCHES ?? 2);
+const MIN_SECOND = Number(process.env.IIS_INGEST_BATCH_MIN ?? 8);
 
 export interface IngestJob {
   ctx: RegistryContext;
@@ -41,6 +42,9 @@ export function batchable(sub: CanonicalSubmission): boolean {
 /** Counters (bench and tests): batches committed, messages they stored or answered as resends, the largest batch,
  *  messages deferred to a later batch, batches that failed and went one by one. */
 export const ingestBatchStats = { batches: 0, messages: 0, largest: 0, deferred: 0, failed: 0 };
+
+/** IIS_INGEST_EXPLAIN=N (diagnosis): EXPLAIN ANALYZE the candidate and store statements once, after N batches. */
+const explained = { candidates: false, store: false };
 
 interface Queued extends IngestJob { dob: string; key: string | undefined; resolve: (a: Hl7Answer) => void }
 
@@ -70,7 +74,9 @@ export class IngestBatcher {
   }
 
   private kick() {
-    while (this.inflight < MAX_INFLIGHT && this.queue.length) {
+    // A second batch starts beside a running one only when enough is waiting: small batches cost more per message
+    // (round trips, planning, a commit each), and the running batch's commit frees the queue soon anyway.
+    while (this.inflight < MAX_INFLIGHT && this.queue.length >= (this.inflight ? MIN_SECOND : 1)) {
       const batch = this.take();
       if (!batch.length) return;
       this.inflight++;
@@ -169,6 +175,11 @@ async function storeBatch(pool: Pool, batch: Queued[]): Promise<Queued[]> {
               ARRAY(SELECT nextval('patient_source_record_id_seq') FROM generate_series(1, ${batch.length})) AS source_ids,
               ARRAY(SELECT nextval('vaccination_id_seq') FROM generate_series(1, ${nDoses})) AS vaccination_ids;
       ${candidatesBatchSql(client.escapeLiteral(candidateKeys(people)))}`) as unknown as { rows: any[] }[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    if (process.env.IIS_INGEST_EXPLAIN && !explained.candidates && ingestBatchStats.batches >= Number(process.env.IIS_INGEST_EXPLAIN)) {
+      explained.candidates = true;
+      const { rows: plan } = await client.query('EXPLAIN (ANALYZE, BUFFERS) ' + candidatesBatchSql(client.escapeLiteral(candidateKeys(people))));
+      console.log(plan.map((r) => r['QUERY PLAN']).join('\n'));
+    }
     const pre = results[2]!.rows[0] as { resends: { i: number; id: number; response: string | null; ack_code: string; patient_id: number | null }[]; submission_ids: string[]; patient_ids: string[]; source_ids: string[]; vaccination_ids: string[] };
     const allCandidates = candidatesFromBatchRows(results[3]!.rows, batch.length);
     const resent = new Map(pre.resends.map((r) => [r.i, r]));
@@ -215,7 +226,8 @@ async function storeBatch(pool: Pool, batch: Queued[]): Promise<Queued[]> {
     }
 
     const rows = buildRows(items, onFile, ids.vac.map(Number));
-    if (items.length && process.env.IIS_INGEST_EXPLAIN && ingestBatchStats.batches === Number(process.env.IIS_INGEST_EXPLAIN)) {
+    if (items.length && process.env.IIS_INGEST_EXPLAIN && !explained.store && ingestBatchStats.batches >= Number(process.env.IIS_INGEST_EXPLAIN)) {
+      explained.store = true;
       const { rows: plan } = await client.query({ text: 'EXPLAIN (ANALYZE, BUFFERS) ' + STORE_SQL, values: rows });
       console.log(`batch of ${items.length}:\n` + plan.map((r) => r['QUERY PLAN']).join('\n'));
     } else if (items.length) await client.query({ name: 'ingest.store', text: STORE_SQL, values: rows });
