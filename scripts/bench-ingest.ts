@@ -314,7 +314,7 @@ async function main() {
     console.log(`stored: ${JSON.stringify(stored)}; ACKs: ${JSON.stringify(acks)}`);
     if (pgCpuMs !== undefined) {
       // On a shared machine wall-clock rates depend on the neighbours; CPU per message does not (much).
-      console.log(`CPU per VXU: registry (node) ${nodeCpuMs.toFixed(2)} ms + PostgreSQL ${pgCpuMs.toFixed(2)} ms = ${(nodeCpuMs + pgCpuMs).toFixed(2)} ms; ${os.availableParallelism()} idle cores would allow ~${((os.availableParallelism() * 1000) / (nodeCpuMs + pgCpuMs)).toFixed(0)} VXU/s`);
+      console.log(`CPU per VXU: registry (node) ${nodeCpuMs.toFixed(2)} ms (user ${(cpu.user / 1000 / timed).toFixed(2)}, system ${(cpu.system / 1000 / timed).toFixed(2)}) + PostgreSQL ${pgCpuMs.toFixed(2)} ms = ${(nodeCpuMs + pgCpuMs).toFixed(2)} ms; ${os.availableParallelism()} idle cores would allow ~${((os.availableParallelism() * 1000) / (nodeCpuMs + pgCpuMs)).toFixed(0)} VXU/s`);
     } else console.log(`CPU per VXU: registry (node) ${nodeCpuMs.toFixed(2)} ms (PostgreSQL not measured: external server)`);
     if (ingestBatchStats.batches) console.log(`group commit: ${ingestBatchStats.batches} batches, ${(ingestBatchStats.messages / ingestBatchStats.batches).toFixed(1)} messages per batch (largest ${ingestBatchStats.largest}), ${ingestBatchStats.deferred} deferred to a later batch, ${ingestBatchStats.failed} batches failed`);
     console.log(`pipeline: ${timed} VXU in ${seconds.toFixed(1)} s = ${(timed / seconds).toFixed(0)} VXU/s; ACK latency p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms, max ${latencies[latencies.length - 1]!.toFixed(1)} ms (${SENDERS} senders${HTTP ? ', HTTP' : ''})`);

@@ -147,6 +147,10 @@ function related(a: MatchPerson, b: MatchPerson): boolean {
   return !!n(a.family) && n(a.family) === n(b.family) && n(a.given) === n(b.given);
 }
 
+const preparedCandidates = new WeakMap<PoolClient, { name: string; uses: number }>();
+let prepareSeq = 0;
+const REPREPARE_AFTER = 256;
+
 interface ExistingDose { id: number; patient_id: number; organization_id: number | null; sender_vaccination_id: string | null; administered_date: string;
   cvx: string | null; ndc: string | null; lot_number: string | null; historical: boolean; deleted: boolean; completion_status: string | null; consolidated_into: number | null }
 
@@ -165,7 +169,17 @@ async function storeBatch(pool: Pool, batch: Queued[]): Promise<Queued[]> {
     const nDoses = batch.reduce((n, q) => n + q.sub.vaccinations.length, 0);
     const people = batch.map((q) => personFromRecord(q.sub.patient));
     const lit = (v: unknown) => client.escapeLiteral(JSON.stringify(v));
-    const results = await client.query(`BEGIN;
+    // The candidate query is prepared once per connection and re-prepared now and then, so its plan follows the
+    // statistics of growing tables without being planned for every batch.
+    let prep = preparedCandidates.get(client);
+    let prefix = '';
+    if (!prep || prep.uses >= REPREPARE_AFTER) {
+      const name = `ingest_candidates_${++prepareSeq}`;
+      prefix = `${prep ? `DEALLOCATE ${prep.name};` : ''} PREPARE ${name}(jsonb) AS ${candidatesBatchSql('$1')};`;
+      preparedCandidates.set(client, (prep = { name, uses: 0 }));
+    }
+    prep.uses++;
+    const results = await client.query(`BEGIN; ${prefix}
       SELECT count(pg_advisory_xact_lock(727400, h)) FROM (SELECT DISTINCT hashtext(d) AS h FROM unnest(ARRAY[${dobs.map((d) => `'${d}'`).join(',')}]::text[]) AS d ORDER BY 1) x;
       SELECT (SELECT coalesce(json_agg(json_build_object('i', x.i, 'id', s.id, 'response', s.response, 'ack_code', s.ack_code, 'patient_id', s.patient_id)), '[]')
                 FROM json_to_recordset(${lit(batch.map((q, i) => ({ i, o: q.stored.sender.organizationId, c: q.stored.controlId })))}::json) AS x(i int, o bigint, c text)
@@ -174,14 +188,14 @@ async function storeBatch(pool: Pool, batch: Queued[]): Promise<Queued[]> {
               ARRAY(SELECT nextval('patient_id_seq') FROM generate_series(1, ${batch.length})) AS patient_ids,
               ARRAY(SELECT nextval('patient_source_record_id_seq') FROM generate_series(1, ${batch.length})) AS source_ids,
               ARRAY(SELECT nextval('vaccination_id_seq') FROM generate_series(1, ${nDoses})) AS vaccination_ids;
-      ${candidatesBatchSql(client.escapeLiteral(candidateKeys(people)))}`) as unknown as { rows: any[] }[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+      EXECUTE ${prep.name}(${client.escapeLiteral(candidateKeys(people))})`) as unknown as { rows: any[] }[]; // eslint-disable-line @typescript-eslint/no-explicit-any
     if (process.env.IIS_INGEST_EXPLAIN && !explained.candidates && ingestBatchStats.batches >= Number(process.env.IIS_INGEST_EXPLAIN)) {
       explained.candidates = true;
       const { rows: plan } = await client.query('EXPLAIN (ANALYZE, BUFFERS) ' + candidatesBatchSql(client.escapeLiteral(candidateKeys(people))));
       console.log(plan.map((r) => r['QUERY PLAN']).join('\n'));
     }
-    const pre = results[2]!.rows[0] as { resends: { i: number; id: number; response: string | null; ack_code: string; patient_id: number | null }[]; submission_ids: string[]; patient_ids: string[]; source_ids: string[]; vaccination_ids: string[] };
-    const allCandidates = candidatesFromBatchRows(results[3]!.rows, batch.length);
+    const pre = results[results.length - 2]!.rows[0] as { resends: { i: number; id: number; response: string | null; ack_code: string; patient_id: number | null }[]; submission_ids: string[]; patient_ids: string[]; source_ids: string[]; vaccination_ids: string[] };
+    const allCandidates = candidatesFromBatchRows(results[results.length - 1]!.rows, batch.length);
     const resent = new Map(pre.resends.map((r) => [r.i, r]));
     const live: number[] = [];
     batch.forEach((q, i) => {
@@ -238,6 +252,7 @@ async function storeBatch(pool: Pool, batch: Queued[]): Promise<Queued[]> {
     }
   } catch (e) {
     await client.query('ROLLBACK').catch(() => {});
+    preparedCandidates.delete(client); // whether its PREPARE survived is unknown: prepare under a new name
     throw e;
   } finally {
     client.release();
@@ -408,4 +423,3 @@ const STORE_SQL = `WITH
         WHERE t.id = x.id)
 SELECT 1`;
 
-export type { PoolClient };
