@@ -17,6 +17,7 @@ import { loadConfig } from '../src/config.ts';
 import { getRegistryContext } from '../src/registry/context.ts';
 import { createFacility, authenticateSender, type Sender } from '../src/registry/senders.ts';
 import { handleHl7Message } from '../src/registry/hl7.ts';
+import { ingestBatchStats } from '../src/registry/ingest-batch.ts';
 import { FAMILY, rng } from './synthetic.ts';
 
 const argv = process.argv.slice(2);
@@ -299,6 +300,13 @@ async function main() {
       } finally { c.release(); }
     }
     trace.clear();
+    if ((process.env.IIS_PG_FLAGS ?? '').includes('pg_stat_statements')) {
+      // Diagnosis: where PostgreSQL spends its time (IIS_PG_FLAGS='shared_preload_libraries=pg_stat_statements').
+      await pool.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+      const st = await pool.query(`SELECT calls, total_exec_time, shared_blks_hit + shared_blks_read AS blks, left(regexp_replace(query, '\\s+', ' ', 'g'), 90) AS q
+        FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12`);
+      for (const r of st.rows) console.log(`  pgss ${(r.total_exec_time / timed).toFixed(3)} ms/msg ${r.calls} calls ${(r.blks / r.calls).toFixed(0)} blks/call  ${r.q}`);
+    }
     latencies.sort((a, b) => a - b);
     const stored = (await pool.query(`SELECT (SELECT count(*) FROM patient)::int AS patients, (SELECT count(*) FROM patient_source_record)::int AS sources,
       (SELECT count(*) FROM vaccination)::int AS doses, (SELECT count(*) FROM observation)::int AS observations,
@@ -306,8 +314,9 @@ async function main() {
     console.log(`stored: ${JSON.stringify(stored)}; ACKs: ${JSON.stringify(acks)}`);
     if (pgCpuMs !== undefined) {
       // On a shared machine wall-clock rates depend on the neighbours; CPU per message does not (much).
-      console.log(`CPU per VXU: registry (node) ${nodeCpuMs.toFixed(2)} ms + PostgreSQL ${pgCpuMs.toFixed(2)} ms = ${(nodeCpuMs + pgCpuMs).toFixed(2)} ms; ${os.availableParallelism()} idle cores would allow ~${((os.availableParallelism() * 1000) / (nodeCpuMs + pgCpuMs)).toFixed(0)} VXU/s`);
+      console.log(`CPU per VXU: registry (node) ${nodeCpuMs.toFixed(2)} ms (user ${(cpu.user / 1000 / timed).toFixed(2)}, system ${(cpu.system / 1000 / timed).toFixed(2)}) + PostgreSQL ${pgCpuMs.toFixed(2)} ms = ${(nodeCpuMs + pgCpuMs).toFixed(2)} ms; ${os.availableParallelism()} idle cores would allow ~${((os.availableParallelism() * 1000) / (nodeCpuMs + pgCpuMs)).toFixed(0)} VXU/s`);
     } else console.log(`CPU per VXU: registry (node) ${nodeCpuMs.toFixed(2)} ms (PostgreSQL not measured: external server)`);
+    if (ingestBatchStats.batches) console.log(`group commit: ${ingestBatchStats.batches} batches, ${(ingestBatchStats.messages / ingestBatchStats.batches).toFixed(1)} messages per batch (largest ${ingestBatchStats.largest}), ${ingestBatchStats.deferred} deferred to a later batch, ${ingestBatchStats.failed} batches failed`);
     console.log(`pipeline: ${timed} VXU in ${seconds.toFixed(1)} s = ${(timed / seconds).toFixed(0)} VXU/s; ACK latency p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms, max ${latencies[latencies.length - 1]!.toFixed(1)} ms (${SENDERS} senders${HTTP ? ', HTTP' : ''})`);
 
     // The same rows, bare: one multi-row INSERT per 1,000 rows into copies of the tables (same indexes, no FKs).

@@ -41,7 +41,9 @@ try {
   const vax = (await pool.query('SELECT count(*)::int AS n FROM vaccination')).rows[0].n;
   console.log(`seeded ${students.toLocaleString('en-US')} students in ${schools.length} schools, ${vax.toLocaleString('en-US')} doses, in ${((performance.now() - t) / 1000).toFixed(1)} s`);
   const pack = loadPack('MA-2025-2026');
-  const runs: ('cdsi' | 'stand-in')[] = engineArg === 'both' ? ['stand-in', 'stand-in', 'cdsi'] : [engineArg as 'cdsi' | 'stand-in', engineArg as 'cdsi' | 'stand-in'];
+  // --runs N (default 2) runs of the one engine given; the first is the cold one (a fresh process).
+  const runCount = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : 2;
+  const runs: ('cdsi' | 'stand-in')[] = engineArg === 'both' ? ['stand-in', 'stand-in', 'cdsi'] : Array(runCount).fill(engineArg);
   for (const [i, engineKind] of runs.entries()) {
     const run = i + 1;
     t = performance.now();

@@ -85,10 +85,10 @@ const RESOLVE_SQL = `WITH RECURSIVE q AS (
   cand AS (SELECT o.k, u.id FROM open o CROSS JOIN LATERAL (SELECT id FROM (
              SELECT pi.patient_id AS id FROM patient_identifier pi WHERE pi.id_value = ANY(o.cids)
              UNION
-             SELECT p.id FROM patient p WHERE p.birth_date = ANY(o.dates) AND o.fam IS NOT NULL
+             SELECT p.id FROM unnest(o.dates) AS d(dt) JOIN patient p ON p.birth_date = d.dt WHERE o.fam IS NOT NULL
                AND dmetaphone(p.family_name) = o.fam AND p.status IN ('active','provisional')
              UNION
-             SELECT p.id FROM patient p WHERE p.birth_date = ANY(o.dates) AND o.giv IS NOT NULL
+             SELECT p.id FROM unnest(o.dates) AS d(dt) JOIN patient p ON p.birth_date = d.dt WHERE o.giv IS NOT NULL
                AND dmetaphone(p.given_name) = o.giv AND p.status IN ('active','provisional')
              UNION
              (SELECT p.id FROM patient p WHERE o.fam IS NOT NULL AND o.giv IS NOT NULL

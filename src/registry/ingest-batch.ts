@@ -12,7 +12,7 @@
 // a failed batch) goes through the one-message path, message by message, so one bad message never fails others.
 import type { Pool, PoolClient } from 'pg';
 import type { CanonicalSubmission, ObservationRecord, VaccinationRecord, MatchDecision } from '../pipeline/canonical.ts';
-import { findCandidatesBatch, birthDateVariants, type Candidate } from '../matching/candidates.ts';
+import { candidatesBatchSql, candidateKeys, candidatesFromBatchRows, birthDateVariants, type Candidate } from '../matching/candidates.ts';
 import { decideMatch } from '../matching/matcher.ts';
 import { personFromRecord, scorePair, type MatchPerson } from '../matching/score.ts';
 import { consolidateDoses, DEFAULT_DEDUP_OPTIONS, type DoseForDedup } from '../matching/dedup.ts';
@@ -24,6 +24,7 @@ export const STORED_OBSERVATION_KINDS = new Set<ObservationRecord['kind']>(['imm
 /** Largest batch (messages per transaction) and batches in flight at once (one fills while another commits). */
 const MAX_BATCH = Number(process.env.IIS_INGEST_BATCH_MAX ?? 64);
 const MAX_INFLIGHT = Number(process.env.IIS_INGEST_BATCHES ?? 2);
+const MIN_SECOND = Number(process.env.IIS_INGEST_BATCH_MIN ?? 8);
 
 export interface IngestJob {
   ctx: RegistryContext;
@@ -37,6 +38,13 @@ export interface IngestJob {
 export function batchable(sub: CanonicalSubmission): boolean {
   return process.env.IIS_INGEST_BATCH !== '0' && !sub.vaccinations.some((v) => v.actionCode === 'D');
 }
+
+/** Counters (bench and tests): batches committed, messages they stored or answered as resends, the largest batch,
+ *  messages deferred to a later batch, batches that failed and went one by one. */
+export const ingestBatchStats = { batches: 0, messages: 0, largest: 0, deferred: 0, failed: 0 };
+
+/** IIS_INGEST_EXPLAIN=N (diagnosis): EXPLAIN ANALYZE the candidate and store statements once, after N batches. */
+const explained = { candidates: false, store: false };
 
 interface Queued extends IngestJob { dob: string; key: string | undefined; resolve: (a: Hl7Answer) => void }
 
@@ -66,7 +74,9 @@ export class IngestBatcher {
   }
 
   private kick() {
-    while (this.inflight < MAX_INFLIGHT && this.queue.length) {
+    // A second batch starts beside a running one only when enough is waiting: small batches cost more per message
+    // (round trips, planning, a commit each), and the running batch's commit frees the queue soon anyway.
+    while (this.inflight < MAX_INFLIGHT && this.queue.length >= (this.inflight ? MIN_SECOND : 1)) {
       const batch = this.take();
       if (!batch.length) return;
       this.inflight++;
@@ -102,10 +112,15 @@ export class IngestBatcher {
       deferred = await storeBatch(this.pool, batch);
     } catch (e) {
       // Nothing of the batch was kept: each message on its own, so one bad message fails only itself.
+      ingestBatchStats.failed++;
       if (process.env.IIS_INGEST_DEBUG) console.error('ingest batch failed, retrying one by one:', (e as Error).message);
       await Promise.all(batch.map(async (q) => q.resolve(await q.fallback())));
       return;
     }
+    ingestBatchStats.batches++;
+    ingestBatchStats.messages += batch.length - deferred.length;
+    ingestBatchStats.largest = Math.max(ingestBatchStats.largest, batch.length - deferred.length);
+    ingestBatchStats.deferred += deferred.length;
     // Waiting messages go first in the next batch, in their order.
     if (deferred.length) this.queue = [...deferred, ...this.queue];
   }
@@ -132,6 +147,10 @@ function related(a: MatchPerson, b: MatchPerson): boolean {
   return !!n(a.family) && n(a.family) === n(b.family) && n(a.given) === n(b.given);
 }
 
+const preparedCandidates = new WeakMap<PoolClient, { name: string; uses: number }>();
+let prepareSeq = 0;
+const REPREPARE_AFTER = 256;
+
 interface ExistingDose { id: number; patient_id: number; organization_id: number | null; sender_vaccination_id: string | null; administered_date: string;
   cvx: string | null; ndc: string | null; lot_number: string | null; historical: boolean; deleted: boolean; completion_status: string | null; consolidated_into: number | null }
 
@@ -142,41 +161,58 @@ async function storeBatch(pool: Pool, batch: Queued[]): Promise<Queued[]> {
   const answers: [Queued, Hl7Answer][] = [];
   const deferred: Queued[] = [];
   try {
-    // The birth-date locks of recordPatient (BIRTH_DATE_LOCK_SQL), taken in key order; dates are validated literals.
+    // One round trip: BEGIN; the birth-date locks of recordPatient (BIRTH_DATE_LOCK_SQL), taken in key order; resends
+    // (sender + MSH-10 on file) and the ids this batch may need; the candidates of every record. The candidate query is
+    // a later statement than the locks, so it sees every patient committed before they were granted. Dates are validated;
+    // the rest goes in as escaped JSON literals.
     const dobs = [...new Set(batch.map((q) => q.dob))];
-    await client.query(`BEGIN; SELECT count(pg_advisory_xact_lock(727400, h)) FROM (SELECT DISTINCT hashtext(d) AS h FROM unnest(ARRAY[${dobs.map((d) => `'${d}'`).join(',')}]::text[]) AS d ORDER BY 1) x`);
-    // Resends (sender + MSH-10 on file) and the ids this batch may need, in one round trip.
     const nDoses = batch.reduce((n, q) => n + q.sub.vaccinations.length, 0);
-    const { rows: [pre] } = await client.query<{ resends: { i: number; id: number; response: string | null; ack_code: string; patient_id: number | null }[]; submission_ids: number[]; patient_ids: number[]; source_ids: number[]; vaccination_ids: number[] }>({
-      name: 'ingest.prepare',
-      text: `SELECT (SELECT coalesce(json_agg(json_build_object('i', x.i, 'id', s.id, 'response', s.response, 'ack_code', s.ack_code, 'patient_id', s.patient_id)), '[]')
-                FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS x(o, c, i)
+    const people = batch.map((q) => personFromRecord(q.sub.patient));
+    const lit = (v: unknown) => client.escapeLiteral(JSON.stringify(v));
+    // The candidate query is prepared once per connection and re-prepared now and then, so its plan follows the
+    // statistics of growing tables without being planned for every batch.
+    let prep = preparedCandidates.get(client);
+    let prefix = '';
+    if (!prep || prep.uses >= REPREPARE_AFTER) {
+      const name = `ingest_candidates_${++prepareSeq}`;
+      prefix = `${prep ? `DEALLOCATE ${prep.name};` : ''} PREPARE ${name}(jsonb) AS ${candidatesBatchSql('$1')};`;
+      preparedCandidates.set(client, (prep = { name, uses: 0 }));
+    }
+    prep.uses++;
+    const results = await client.query(`BEGIN; ${prefix}
+      SELECT count(pg_advisory_xact_lock(727400, h)) FROM (SELECT DISTINCT hashtext(d) AS h FROM unnest(ARRAY[${dobs.map((d) => `'${d}'`).join(',')}]::text[]) AS d ORDER BY 1) x;
+      SELECT (SELECT coalesce(json_agg(json_build_object('i', x.i, 'id', s.id, 'response', s.response, 'ack_code', s.ack_code, 'patient_id', s.patient_id)), '[]')
+                FROM json_to_recordset(${lit(batch.map((q, i) => ({ i, o: q.stored.sender.organizationId, c: q.stored.controlId })))}::json) AS x(i int, o bigint, c text)
                 JOIN submission s ON s.organization_id = x.o AND s.control_id = x.c) AS resends,
-              ARRAY(SELECT nextval('submission_id_seq') FROM generate_series(1, $3)) AS submission_ids,
-              ARRAY(SELECT nextval('patient_id_seq') FROM generate_series(1, $3)) AS patient_ids,
-              ARRAY(SELECT nextval('patient_source_record_id_seq') FROM generate_series(1, $3)) AS source_ids,
-              ARRAY(SELECT nextval('vaccination_id_seq') FROM generate_series(1, $4)) AS vaccination_ids`,
-      values: [batch.map((q) => q.stored.sender.organizationId), batch.map((q) => q.stored.controlId), batch.length, nDoses],
-    });
-    const resent = new Map(pre!.resends.map((r) => [r.i - 1, r]));
-    const live: Queued[] = [];
+              ARRAY(SELECT nextval('submission_id_seq') FROM generate_series(1, ${batch.length})) AS submission_ids,
+              ARRAY(SELECT nextval('patient_id_seq') FROM generate_series(1, ${batch.length})) AS patient_ids,
+              ARRAY(SELECT nextval('patient_source_record_id_seq') FROM generate_series(1, ${batch.length})) AS source_ids,
+              ARRAY(SELECT nextval('vaccination_id_seq') FROM generate_series(1, ${nDoses})) AS vaccination_ids;
+      EXECUTE ${prep.name}(${client.escapeLiteral(candidateKeys(people))})`) as unknown as { rows: any[] }[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+    if (process.env.IIS_INGEST_EXPLAIN && !explained.candidates && ingestBatchStats.batches >= Number(process.env.IIS_INGEST_EXPLAIN)) {
+      explained.candidates = true;
+      const { rows: plan } = await client.query('EXPLAIN (ANALYZE, BUFFERS) ' + candidatesBatchSql(client.escapeLiteral(candidateKeys(people))));
+      console.log(plan.map((r) => r['QUERY PLAN']).join('\n'));
+    }
+    const pre = results[results.length - 2]!.rows[0] as { resends: { i: number; id: number; response: string | null; ack_code: string; patient_id: number | null }[]; submission_ids: string[]; patient_ids: string[]; source_ids: string[]; vaccination_ids: string[] };
+    const allCandidates = candidatesFromBatchRows(results[results.length - 1]!.rows, batch.length);
+    const resent = new Map(pre.resends.map((r) => [r.i, r]));
+    const live: number[] = [];
     batch.forEach((q, i) => {
       const r = resent.get(i);
-      if (!r) return live.push(q);
+      if (!r) return live.push(i);
       if (r.response === null) throw new Error('resend without a stored answer');
       answers.push([q, { response: r.response, ackCode: r.ack_code as Hl7Answer['ackCode'], submissionId: r.id, duplicate: true, patientId: r.patient_id ?? undefined }]);
     });
 
-    // Matching: one candidate query for every record, scored here.
-    const people = live.map((q) => personFromRecord(q.sub.patient));
-    const candidates = live.length ? await findCandidatesBatch(client, people) : [];
+    // Matching: scored here.
     const items: Item[] = [];
     const touched = new Set<number>();
     const created: MatchPerson[] = [];
-    const ids = { sub: pre!.submission_ids, pat: pre!.patient_ids, src: pre!.source_ids, vac: pre!.vaccination_ids };
+    const ids = { sub: pre.submission_ids, pat: pre.patient_ids, src: pre.source_ids, vac: pre.vaccination_ids };
     let k = 0;
-    live.forEach((q, i) => {
-      const person = people[i]!, cands = candidates[i]!;
+    live.forEach((i) => {
+      const q = batch[i]!, person = people[i]!, cands = allCandidates[i]!;
       // Its outcome could depend on a message stored earlier in this batch: it waits for the next batch, which sees it.
       if (cands.some((c) => touched.has(c.patientId)) || created.some((p) => related(person, p) && scorePair(person, p).outcome !== 'new')) {
         deferred.push(q);
@@ -204,7 +240,11 @@ async function storeBatch(pool: Pool, batch: Queued[]): Promise<Queued[]> {
     }
 
     const rows = buildRows(items, onFile, ids.vac.map(Number));
-    if (items.length) await client.query({ name: 'ingest.store', text: STORE_SQL, values: rows });
+    if (items.length && process.env.IIS_INGEST_EXPLAIN && !explained.store && ingestBatchStats.batches >= Number(process.env.IIS_INGEST_EXPLAIN)) {
+      explained.store = true;
+      const { rows: plan } = await client.query({ text: 'EXPLAIN (ANALYZE, BUFFERS) ' + STORE_SQL, values: rows });
+      console.log(`batch of ${items.length}:\n` + plan.map((r) => r['QUERY PLAN']).join('\n'));
+    } else if (items.length) await client.query({ name: 'ingest.store', text: STORE_SQL, values: rows });
     await client.query('COMMIT');
     for (const it of items) {
       const s = it.q.stored;
@@ -212,6 +252,7 @@ async function storeBatch(pool: Pool, batch: Queued[]): Promise<Queued[]> {
     }
   } catch (e) {
     await client.query('ROLLBACK').catch(() => {});
+    preparedCandidates.delete(client); // whether its PREPARE survived is unknown: prepare under a new name
     throw e;
   } finally {
     client.release();
@@ -342,44 +383,43 @@ async function storeBatch(pool: Pool, batch: Queued[]): Promise<Queued[]> {
 // foreign keys are checked at the end of the statement).
 const STORE_SQL = `WITH
   p AS (INSERT INTO patient (id, family_name, given_name, middle_name, suffix, birth_date, sex, mother_maiden_name, multiple_birth, birth_order, death_date, address, phone, status)
-        SELECT x.* FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, family_name text, given_name text, middle_name text, suffix text, birth_date date, sex text,
+        SELECT x.* FROM json_to_recordset($1::json) AS x(id bigint, family_name text, given_name text, middle_name text, suffix text, birth_date date, sex text,
           mother_maiden_name text, multiple_birth text, birth_order int, death_date date, address jsonb, phone text, status text)),
   sr AS (INSERT INTO patient_source_record (id, patient_id, submission_id, organization_id, sender_patient_id, demographics)
-        SELECT x.* FROM jsonb_to_recordset($2::jsonb) AS x(id bigint, patient_id bigint, submission_id bigint, organization_id bigint, sender_patient_id text, demographics jsonb)),
+        SELECT x.* FROM json_to_recordset($2::json) AS x(id bigint, patient_id bigint, submission_id bigint, organization_id bigint, sender_patient_id text, demographics jsonb)),
   pi AS (INSERT INTO patient_identifier (patient_id, id_value, authority, id_type, source_record_id)
-        SELECT x.patient_id, x.v, x.a, x.t, x.source_record_id FROM jsonb_to_recordset($3::jsonb) AS x(patient_id bigint, v text, a text, t text, source_record_id bigint)
+        SELECT x.patient_id, x.v, x.a, x.t, x.source_record_id FROM json_to_recordset($3::json) AS x(patient_id bigint, v text, a text, t text, source_record_id bigint)
         ON CONFLICT DO NOTHING),
   s AS (INSERT INTO submission (id, organization_id, sender_credential_id, channel, message_type, profile, control_id, raw, ack_code, finding_count, response, patient_id, processed_ms)
-        SELECT x.* FROM jsonb_to_recordset($4::jsonb) AS x(id bigint, organization_id bigint, sender_credential_id bigint, channel text, message_type text, profile text,
+        SELECT x.* FROM json_to_recordset($4::json) AS x(id bigint, organization_id bigint, sender_credential_id bigint, channel text, message_type text, profile text,
           control_id text, raw text, ack_code text, finding_count int, response text, patient_id bigint, processed_ms double precision)),
   f AS (INSERT INTO finding (submission_id, patient_id, code, severity, location, hl7_error_code, application_code, message)
-        SELECT x.* FROM jsonb_to_recordset($5::jsonb) AS x(submission_id bigint, patient_id bigint, code text, severity text, location text, hl7_error_code text,
+        SELECT x.* FROM json_to_recordset($5::json) AS x(submission_id bigint, patient_id bigint, code text, severity text, location text, hl7_error_code text,
           application_code text, message text)),
   a AS (INSERT INTO audit_event (actor_kind, actor_id, organization_id, action, patient_id, object_type, object_id, detail)
         SELECT 'sender', x.actor_id, x.organization_id, 'submit', x.patient_id, 'submission', x.object_id, x.detail
-          FROM jsonb_to_recordset($6::jsonb) AS x(actor_id text, organization_id bigint, patient_id bigint, object_id text, detail jsonb)),
+          FROM json_to_recordset($6::json) AS x(actor_id text, organization_id bigint, patient_id bigint, object_id text, detail jsonb)),
   r AS (INSERT INTO refusal (patient_id, submission_id, organization_id, refusal_date, cvx, reason, vaccine_text, sender_vaccination_id)
-        SELECT x.* FROM jsonb_to_recordset($7::jsonb) AS x(patient_id bigint, submission_id bigint, organization_id bigint, refusal_date date, cvx text, reason text,
+        SELECT x.* FROM json_to_recordset($7::json) AS x(patient_id bigint, submission_id bigint, organization_id bigint, refusal_date date, cvx text, reason text,
           vaccine_text text, sender_vaccination_id text)),
   v AS (INSERT INTO vaccination (id, patient_id, source_record_id, submission_id, organization_id, sender_vaccination_id, administered_date, cvx, ndc, mvx,
           lot_number, expiration_date, amount, amount_unit, route, site, administering_facility, ordering_clinician, administering_clinician,
           entered_by, information_source, historical, completion_status, refusal_reason, funding_eligibility, funding_source, vis, action_code, vaccine_text, consolidated_into)
-        SELECT x.* FROM jsonb_to_recordset($8::jsonb) AS x(id bigint, patient_id bigint, source_record_id bigint, submission_id bigint, organization_id bigint,
+        SELECT x.* FROM json_to_recordset($8::json) AS x(id bigint, patient_id bigint, source_record_id bigint, submission_id bigint, organization_id bigint,
           sender_vaccination_id text, administered_date date, cvx text, ndc text, mvx text, lot_number text, expiration_date date, amount numeric, amount_unit text,
           route text, site text, administering_facility text, ordering_clinician jsonb, administering_clinician jsonb, entered_by jsonb, information_source text,
           historical boolean, completion_status text, refusal_reason text, funding_eligibility text, funding_source text, vis jsonb, action_code text,
           vaccine_text text, consolidated_into bigint)),
   o AS (INSERT INTO observation (patient_id, submission_id, organization_id, vaccination_id, kind, identifier, code_system, code, cdsi_code, text, observed_date)
-        SELECT x.* FROM jsonb_to_recordset($9::jsonb) AS x(patient_id bigint, submission_id bigint, organization_id bigint, vaccination_id bigint, kind text,
+        SELECT x.* FROM json_to_recordset($9::json) AS x(patient_id bigint, submission_id bigint, organization_id bigint, vaccination_id bigint, kind text,
           identifier text, code_system text, code text, cdsi_code text, text text, observed_date date)
          WHERE NOT EXISTS (SELECT 1 FROM observation e WHERE e.patient_id = x.patient_id AND e.kind = x.kind AND e.code = x.code
                              AND e.observed_date IS NOT DISTINCT FROM x.observed_date)),
   mr AS (INSERT INTO match_review (patient_id, candidate_patient_id, score, reasons)
-        SELECT x.* FROM jsonb_to_recordset($10::jsonb) AS x(patient_id bigint, candidate_patient_id bigint, score double precision, reasons jsonb)),
+        SELECT x.* FROM json_to_recordset($10::json) AS x(patient_id bigint, candidate_patient_id bigint, score double precision, reasons jsonb)),
   u AS (UPDATE vaccination t SET deleted = t.deleted OR x.deleted, superseded_by = COALESCE(x.superseded_by, t.superseded_by),
           consolidated_into = CASE WHEN x.set_consolidated THEN x.consolidated_into ELSE t.consolidated_into END
-         FROM jsonb_to_recordset($11::jsonb) AS x(id bigint, deleted boolean, superseded_by bigint, set_consolidated boolean, consolidated_into bigint)
+         FROM json_to_recordset($11::json) AS x(id bigint, deleted boolean, superseded_by bigint, set_consolidated boolean, consolidated_into bigint)
         WHERE t.id = x.id)
 SELECT 1`;
 
-export type { PoolClient };

@@ -2,15 +2,18 @@
 // compliance lists, the survey and outbreak lists. One query per batch of students brings each student's
 // doses, observations and exemptions as JSON (no per-student round trips); the evaluation itself is the
 // pure core. Large runs split the students over worker threads, each with its own connection, so reading
-// and evaluating use every core (see district-worker.ts).
+// and evaluating use every core (see district-worker.ts; the workers run a prebuilt bundle, worker-bundle.ts,
+// and get the CDSi schedule and the pack from this thread).
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import type { DoseInput, Evaluation, ExemptionInput, ObservationInput } from './evaluate.ts';
-import { loadPack, type Pack } from './pack.ts';
+import type { Pack } from './pack.ts';
 import { surveyCounts, type SurveyEntry, type SurveyRow } from './survey.ts';
 import { evaluateWithCdsi, minimalCdsi, withCdsi, type CdsiEngine } from './with-cdsi.ts';
 import { evaluateChecked } from './evaluate.ts';
+import { defaultCdsiScheduleCached } from './cdsi-engine.ts';
+import { districtWorkerUrl } from './worker-bundle.ts';
 
 type Db = Pick<pg.Pool, 'query'>;
 
@@ -37,9 +40,9 @@ export interface DistrictOptions extends StudentSelection {
   survey?: { grades?: string[] };
   /**
    * Split the work over worker threads that connect with this connection string (each reads and evaluates
-   * a share of the students). Only with the pack given by id (workers load it) and the default engine.
+   * a share of the students). Only with the default engine (the pack is handed to the workers as data).
    */
-  parallel?: { connectionString: string; threads?: number; packDir?: string };
+  parallel?: { connectionString: string; threads?: number };
 }
 
 export interface DistrictEntry extends SurveyEntry {
@@ -134,11 +137,20 @@ export function evaluateLoaded(s: LoadedStudent, pack: Pack, asOf: string, engin
     pack, asOf, student: { dob: s.dob!, sex: s.sex ?? undefined, grade: s.grade },
     // A dose dated after the as-of date is not evidence yet (certificates and lists are as of a date); one
     // dated before the birth date is a data error in the record, which must not stop the student's evaluation.
-    doses: s.doses.filter((d) => d.date <= asOf && d.date >= s.dob!), observations: s.observations,
+    doses: dosesWithin(s.doses, s.dob!, asOf), observations: s.observations,
     exemptions: s.exemptions.filter((e) => known.exemptions.has(e.type)),
   };
   if (!known.grades.has(s.grade) || !s.dob || s.dob > asOf) return evaluateWithCdsi(input, engine); // throws with the problems
   return evaluateChecked(withCdsi(input, engine));
+}
+
+/** The doses dated from the birth date to the as-of date (the same array when all are). */
+function dosesWithin(doses: DoseInput[], dob: string, asOf: string): DoseInput[] {
+  for (let i = 0; i < doses.length; i++) {
+    const d = doses[i].date;
+    if (d > asOf || d < dob) return doses.filter((x) => x.date <= asOf && x.date >= dob);
+  }
+  return doses;
 }
 
 function slimmed(e: Evaluation): Evaluation {
@@ -214,8 +226,8 @@ async function evaluateParts(db: Db, opts: DistrictOptions, claim: () => [number
 /** What a worker is asked to do (plain data: it crosses the thread boundary). */
 export interface ShareTask {
   connectionString: string;
-  packId: string;
-  packDir?: string;
+  /** The pack itself (plain data, cloned into the worker). */
+  pack: Pack;
   options: Omit<DistrictOptions, 'pack' | 'engine' | 'parallel'>;
   part: [number, number];
   /** Parts claimed from this shared counter (see partClaimer) instead of the one `part`. */
@@ -230,7 +242,7 @@ export async function runShareTask(t: ShareTask): Promise<DistrictResult> {
   const client = new pg.Client({ connectionString: t.connectionString });
   await client.connect();
   try {
-    const opts = { ...t.options, pack: loadPack(t.packId, t.packDir) };
+    const opts = { ...t.options, pack: t.pack };
     if (t.counter) return await evaluateParts(client, opts, partClaimer(new Int32Array(t.counter), t.part[1]));
     return await evaluateShare(client, opts, t.part);
   } finally {
@@ -240,10 +252,17 @@ export async function runShareTask(t: ShareTask): Promise<DistrictResult> {
 
 // Idle worker threads kept between district runs (unref'd: they never keep the process alive).
 const idleWorkers: Worker[] = [];
+// Workers that hold the CDSi schedule already (handed over with their first CDSi task).
+const withSchedule = new WeakSet<Worker>();
 
-function runInWorker(task: ShareTask): Promise<DistrictResult> {
+async function startWorker(): Promise<Worker> {
+  return idleWorkers.pop() ?? new Worker(await districtWorkerUrl());
+}
+
+function runInWorker(w: Worker, task: ShareTask): Promise<DistrictResult> {
+  let schedule: Uint8Array | undefined;
+  if (task.options.engineKind !== 'stand-in' && !withSchedule.has(w)) { schedule = defaultCdsiScheduleCached().bytes; withSchedule.add(w); }
   return new Promise((resolve, reject) => {
-    const w = idleWorkers.pop() ?? new Worker(new URL('./district-worker.mjs', import.meta.url));
     w.ref();
     const onError = (e: Error) => { w.off('message', onMessage); reject(e); void w.terminate(); };
     const onMessage = (m: { ok: true; result: DistrictResult } | { ok: false; error: string }) => {
@@ -254,7 +273,7 @@ function runInWorker(task: ShareTask): Promise<DistrictResult> {
     };
     w.once('message', onMessage);
     w.once('error', onError);
-    w.postMessage({ task });
+    w.postMessage({ task, schedule });
   });
 }
 
@@ -269,10 +288,11 @@ export async function evaluateDistrict(db: Db, opts: DistrictOptions): Promise<D
   const { pack, engine: _e, parallel, ...rest } = opts;
   const parts = threads * 8;
   const counter = new SharedArrayBuffer(4);
-  const tasks = Array.from({ length: threads - 1 }, (): ShareTask => ({
-    connectionString: parallel.connectionString, packId: pack.id, packDir: parallel.packDir, options: rest, part: [0, parts], counter,
+  // Threads are started first (they come up while this thread loads the schedule), then given their task.
+  const started = await Promise.all(Array.from({ length: threads - 1 }, startWorker));
+  const workers = started.map((w) => runInWorker(w, {
+    connectionString: parallel.connectionString, pack, options: rest, part: [0, parts], counter,
   }));
-  const workers = tasks.map(runInWorker);
   const results = await Promise.all([evaluateParts(db, opts, partClaimer(new Int32Array(counter), parts)), ...workers]);
   const out: DistrictResult = { entries: [], problems: [], stats: { waitMs: 0, evaluateMs: 0, batches: 0, threads }, evaluated: 0 };
   if (opts.survey) {

@@ -116,9 +116,15 @@ export function withCdsi(input: EvaluationInput, engine: CdsiEngine = defaultEng
   const r = engine({ dob: input.student.dob, sex: input.student.sex }, engineDoses, input.asOf);
   const verdict: (Record<string, boolean> | undefined)[] = new Array(src.length);
   for (let k = 0; k < kept.length; k++) verdict[kept[k]] = r.doses[k];
+  // Object literals, not spreads: a spread with added keys is a slow path in V8 (most of this function's time).
   const doses: DoseInput[] = new Array(src.length);
-  for (let i = 0; i < src.length; i++) { const d = src[i]; doses[i] = d.validFor ? d : { ...d, validFor: verdict[i] ?? {} }; }
-  return { ...input, doses, forecast: input.forecast ?? r.forecast };
+  for (let i = 0; i < src.length; i++) {
+    const d = src[i];
+    doses[i] = d.validFor ? d : d.historical === undefined
+      ? { date: d.date, cvx: d.cvx, validFor: verdict[i] ?? {} }
+      : { date: d.date, cvx: d.cvx, historical: d.historical, validFor: verdict[i] ?? {} };
+  }
+  return { pack: input.pack, asOf: input.asOf, student: input.student, doses, observations: input.observations, exemptions: input.exemptions, forecast: input.forecast ?? r.forecast };
 }
 
 /** Check the input, fill in CDSi validity and forecast, evaluate. Throws EvaluationInputError for bad input. */

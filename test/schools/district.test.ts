@@ -47,3 +47,24 @@ test('survey mode counts batch by batch exactly as the survey of every entry', a
     await d.close();
   }
 });
+
+test('worker threads (prebuilt worker, schedule handed over) give exactly the in-process evaluation', async () => {
+  const d = await freshDatabase(3);
+  try {
+    const schools = await seedDistrict(d.pool, 240, 3);
+    const pack = loadPack('MA-2025-2026');
+    const o = { pack, asOf: '2025-10-01', schoolYear: '2025-2026', schoolOrgIds: schools, batchSize: 20 };
+    const one = await evaluateDistrict(d.pool, o);
+    const par = await evaluateDistrict(d.pool, { ...o, parallel: { connectionString: d.url, threads: 3 } });
+    assert.equal(par.stats.threads, 3);
+    assert.deepEqual(par.problems, []);
+    assert.deepEqual(par.entries, one.entries);
+    // Survey mode through the same (now idle, kept) workers.
+    const counted = await evaluateDistrict(d.pool, { ...o, survey: { grades: [] }, parallel: { connectionString: d.url, threads: 3 } });
+    assert.equal(counted.evaluated, 240);
+    const byKey = (rows: { grade: string; vaccine: string }[]) => [...rows].sort((a, b) => `${a.grade} ${a.vaccine}`.localeCompare(`${b.grade} ${b.vaccine}`));
+    assert.deepEqual(byKey(counted.survey!), byKey(surveyCounts(one.entries)));
+  } finally {
+    await d.close();
+  }
+});
