@@ -109,7 +109,7 @@ export function candidateKeys(people: MatchPerson[], limit = 200): string {
 
 /** The batch candidate statement; `keys` is a parameter or a literal holding candidateKeys' JSON (a caller can then
  *  send it in one round trip with other statements). Rows: batch_index (the records it is a candidate of) + columns. */
-export function candidatesBatchSql(keys: string, limit = 200): string {
+export function candidatesBatchSql(keys: string, limit = 200, withDoses = false): string {
   return `WITH k AS (SELECT x.i, x.ids, x.dates, dmetaphone(x.fam) AS fam, dmetaphone(x.giv) AS giv
                        FROM jsonb_to_recordset(${keys}::jsonb) AS x(i int, ids text[], dates date[], fam text, giv text)),
          c AS (SELECT k.i, u.id FROM k CROSS JOIN LATERAL (SELECT id FROM (
@@ -127,7 +127,13 @@ export function candidatesBatchSql(keys: string, limit = 200): string {
                ) u0 LIMIT ${Number(limit)}) u),
          g AS (SELECT id, array_agg(i) AS batch_index FROM c GROUP BY id)
        -- Each candidate by its primary key (a join on g could plan a scan of every patient).
-       SELECT g.batch_index, ${CANDIDATE_COLUMNS} FROM g CROSS JOIN LATERAL (SELECT * FROM patient p WHERE p.id = g.id OFFSET 0) p
+       SELECT g.batch_index, ${CANDIDATE_COLUMNS}${withDoses ? `,
+              -- The ingest batch's view of the doses on file (earlier doses by ORC-3, de-duplication), saving a round trip.
+              (SELECT json_agg(json_build_object('id', v.id, 'patient_id', v.patient_id, 'organization_id', v.organization_id,
+                  'sender_vaccination_id', v.sender_vaccination_id, 'administered_date', v.administered_date, 'cvx', v.cvx, 'ndc', v.ndc,
+                  'lot_number', v.lot_number, 'historical', v.historical, 'deleted', v.deleted, 'completion_status', v.completion_status,
+                  'consolidated_into', v.consolidated_into) ORDER BY v.id) FROM vaccination v WHERE v.patient_id = p.id) AS doses` : ''}
+         FROM g CROSS JOIN LATERAL (SELECT * FROM patient p WHERE p.id = g.id OFFSET 0) p
         WHERE p.status IN ('active','provisional')`;
 }
 

@@ -147,7 +147,11 @@ function related(a: MatchPerson, b: MatchPerson): boolean {
   return !!n(a.family) && n(a.family) === n(b.family) && n(a.given) === n(b.given);
 }
 
-const preparedCandidates = new WeakMap<PoolClient, { name: string; uses: number }>();
+const preparedStatements = new WeakMap<PoolClient, { candidates: string; store: string; uses: number }>();
+
+/** A string as an SQL literal that means the same whatever standard_conforming_strings says (E'' syntax). */
+const textLiteral = (s: string) => `E'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
+const jsonLiteral = (v: unknown) => textLiteral(JSON.stringify(v));
 let prepareSeq = 0;
 const REPREPARE_AFTER = 256;
 
@@ -168,27 +172,28 @@ async function storeBatch(pool: Pool, batch: Queued[]): Promise<Queued[]> {
     const dobs = [...new Set(batch.map((q) => q.dob))];
     const nDoses = batch.reduce((n, q) => n + q.sub.vaccinations.length, 0);
     const people = batch.map((q) => personFromRecord(q.sub.patient));
-    const lit = (v: unknown) => client.escapeLiteral(JSON.stringify(v));
     // The candidate query is prepared once per connection and re-prepared now and then, so its plan follows the
     // statistics of growing tables without being planned for every batch.
-    let prep = preparedCandidates.get(client);
+    let prep = preparedStatements.get(client);
     let prefix = '';
     if (!prep || prep.uses >= REPREPARE_AFTER) {
-      const name = `ingest_candidates_${++prepareSeq}`;
-      prefix = `${prep ? `DEALLOCATE ${prep.name};` : ''} PREPARE ${name}(jsonb) AS ${candidatesBatchSql('$1')};`;
-      preparedCandidates.set(client, (prep = { name, uses: 0 }));
+      const n = ++prepareSeq;
+      prefix = `${prep ? `DEALLOCATE ${prep.candidates}; DEALLOCATE ${prep.store};` : ''}
+        PREPARE ingest_candidates_${n}(jsonb) AS ${candidatesBatchSql('$1', 200, true)};
+        PREPARE ingest_store_${n}(json, json, json, json, json, json, json, json, json, json, json) AS ${STORE_SQL};`;
+      preparedStatements.set(client, (prep = { candidates: `ingest_candidates_${n}`, store: `ingest_store_${n}`, uses: 0 }));
     }
     prep.uses++;
     const results = await client.query(`BEGIN; ${prefix}
       SELECT count(pg_advisory_xact_lock(727400, h)) FROM (SELECT DISTINCT hashtext(d) AS h FROM unnest(ARRAY[${dobs.map((d) => `'${d}'`).join(',')}]::text[]) AS d ORDER BY 1) x;
       SELECT (SELECT coalesce(json_agg(json_build_object('i', x.i, 'id', s.id, 'response', s.response, 'ack_code', s.ack_code, 'patient_id', s.patient_id)), '[]')
-                FROM json_to_recordset(${lit(batch.map((q, i) => ({ i, o: q.stored.sender.organizationId, c: q.stored.controlId })))}::json) AS x(i int, o bigint, c text)
+                FROM json_to_recordset(${jsonLiteral(batch.map((q, i) => ({ i, o: q.stored.sender.organizationId, c: q.stored.controlId })))}::json) AS x(i int, o bigint, c text)
                 JOIN submission s ON s.organization_id = x.o AND s.control_id = x.c) AS resends,
               ARRAY(SELECT nextval('submission_id_seq') FROM generate_series(1, ${batch.length})) AS submission_ids,
               ARRAY(SELECT nextval('patient_id_seq') FROM generate_series(1, ${batch.length})) AS patient_ids,
               ARRAY(SELECT nextval('patient_source_record_id_seq') FROM generate_series(1, ${batch.length})) AS source_ids,
               ARRAY(SELECT nextval('vaccination_id_seq') FROM generate_series(1, ${nDoses})) AS vaccination_ids;
-      EXECUTE ${prep.name}(${client.escapeLiteral(candidateKeys(people))})`) as unknown as { rows: any[] }[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+      EXECUTE ${prep.candidates}(${textLiteral(candidateKeys(people))})`) as unknown as { rows: any[] }[]; // eslint-disable-line @typescript-eslint/no-explicit-any
     if (process.env.IIS_INGEST_EXPLAIN && !explained.candidates && ingestBatchStats.batches >= Number(process.env.IIS_INGEST_EXPLAIN)) {
       explained.candidates = true;
       const { rows: plan } = await client.query('EXPLAIN (ANALYZE, BUFFERS) ' + candidatesBatchSql(client.escapeLiteral(candidateKeys(people))));
@@ -226,33 +231,28 @@ async function storeBatch(pool: Pool, batch: Queued[]): Promise<Queued[]> {
       k++;
     });
 
-    // Doses on file of the matched patients (earlier doses of the same sender by ORC-3, and de-duplication).
-    const matchedIds = items.filter((it) => !it.newPatient).map((it) => it.patientId);
+    // Doses on file of the matched patients (earlier doses of the same sender by ORC-3, and de-duplication): read with
+    // the candidates, after the locks.
     const onFile = new Map<number, ExistingDose[]>();
-    if (matchedIds.length) {
-      const { rows } = await client.query<ExistingDose>({
-        name: 'ingest.dosesOnFile',
-        text: `SELECT id, patient_id, organization_id, sender_vaccination_id, administered_date, cvx, ndc, lot_number, historical, deleted, completion_status, consolidated_into
-                 FROM vaccination WHERE patient_id = ANY($1::bigint[]) ORDER BY id`,
-        values: [matchedIds],
-      });
-      for (const r of rows) { let l = onFile.get(r.patient_id); if (!l) onFile.set(r.patient_id, (l = [])); l.push(r); }
-    }
+    for (const r of results[results.length - 1]!.rows) if (r.doses) onFile.set(r.id, r.doses);
 
     const rows = buildRows(items, onFile, ids.vac.map(Number));
     if (items.length && process.env.IIS_INGEST_EXPLAIN && !explained.store && ingestBatchStats.batches >= Number(process.env.IIS_INGEST_EXPLAIN)) {
       explained.store = true;
       const { rows: plan } = await client.query({ text: 'EXPLAIN (ANALYZE, BUFFERS) ' + STORE_SQL, values: rows });
       console.log(`batch of ${items.length}:\n` + plan.map((r) => r['QUERY PLAN']).join('\n'));
-    } else if (items.length) await client.query({ name: 'ingest.store', text: STORE_SQL, values: rows });
-    await client.query('COMMIT');
+      await client.query('COMMIT');
+    } else if (items.length) {
+      // The store and COMMIT in one round trip; the answers are given only once it returns.
+      await client.query(`EXECUTE ${prep.store}(${(rows as string[]).map(textLiteral).join(',')}); COMMIT`);
+    } else await client.query('COMMIT');
     for (const it of items) {
       const s = it.q.stored;
       answers.push([it.q, { response: s.ack, ackCode: s.ackCode as Hl7Answer['ackCode'], submissionId: it.submissionId, duplicate: false, patientId: it.patientId }]);
     }
   } catch (e) {
     await client.query('ROLLBACK').catch(() => {});
-    preparedCandidates.delete(client); // whether its PREPARE survived is unknown: prepare under a new name
+    preparedStatements.delete(client); // whether its PREPARE survived is unknown: prepare under a new name
     throw e;
   } finally {
     client.release();
