@@ -54,8 +54,8 @@ export async function findPatientsForQuery(db: Pick<PoolClient, 'query'>, q: Pat
 interface Resolved {
   /** The one patient an identifier (followed through merges) points to, agreeing on the birth date, with its history. */
   exact?: { id: number; patient: PatientRecord; vaccinations: StoredVaccination[] };
-  /** Otherwise the matcher's candidates, each with the record a Z31 shows. */
-  candidates: { candidate: Candidate; record: PatientRecord }[];
+  /** Otherwise the matcher's candidates (what scoring reads). */
+  candidates: Candidate[];
 }
 
 const CANDIDATE_LIMIT = 200; // as matchPerson's findCandidates
@@ -95,12 +95,23 @@ const RESOLVE_SQL = `WITH RECURSIVE q AS (
                AND dmetaphone(p.family_name) = o.fam AND dmetaphone(p.given_name) = o.giv
                AND p.status IN ('active','provisional') LIMIT 50)
            ) u0 LIMIT $2) u)
-  SELECT e.k, true AS exact, x.*, ${VACCINATIONS_SQL} AS vaccinations, NULL::json AS sources
+  SELECT e.k, true AS exact, x.*, ${VACCINATIONS_SQL} AS vaccinations, NULL::json AS identifiers, NULL::json AS sources
     FROM exact e JOIN LATERAL (${PATIENT_SQL} FROM patient p WHERE p.id = e.id) x ON true JOIN patient p ON p.id = e.id
   UNION ALL
-  SELECT c.k, false, x.*, NULL::json, ${CANDIDATE_SOURCES_SQL}
-    FROM cand c JOIN LATERAL (${PATIENT_SQL} FROM patient p WHERE p.id = c.id AND p.status IN ('active','provisional')) x ON true
-    JOIN patient p ON p.id = c.id`;
+  -- Candidates carry only what scoring reads; the records a Z31 shows are read after scoring (SHOW_SQL).
+  SELECT c.k, false, p.*, NULL::json, NULL::jsonb, NULL::json,
+         COALESCE((SELECT json_agg(json_build_object('value', i.id_value, 'authority', i.authority, 'type', i.id_type))
+                     FROM patient_identifier i WHERE i.patient_id = p.id), '[]'), ${CANDIDATE_SOURCES_SQL}
+    FROM cand c CROSS JOIN LATERAL (SELECT * FROM patient p WHERE p.id = c.id AND p.status IN ('active','provisional') OFFSET 0) p`;
+
+/** The records a query shows after scoring (a Z31's candidates, or the matcher's one match with its history), each
+ *  audited in the same statement (committed without waiting for the WAL flush, as above). */
+const SHOW_SQL = `WITH s AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS s(k int, id bigint, history boolean, actor text, org bigint, ctl text, detail jsonb)),
+  audited AS (INSERT INTO audit_event (actor_kind, actor_id, organization_id, action, patient_id, object_type, object_id, detail)
+              SELECT 'sender', s.actor, s.org, 'query', s.id, 'qbp', s.ctl, s.detail FROM s
+               WHERE set_config('synchronous_commit', 'off', true) = 'off')
+  SELECT s.k, x.*, CASE WHEN s.history THEN ${VACCINATIONS_SQL} END AS vaccinations
+    FROM s CROSS JOIN LATERAL (${PATIENT_SQL} FROM patient p WHERE p.id = s.id OFFSET 0) x JOIN patient p ON p.id = s.id`;
 
 /** A real calendar date in ISO form, or undefined. */
 function isoDate(s: string | undefined): string | undefined {
@@ -125,8 +136,16 @@ function resolveKeys(lookups: Lookup[]) {
 /** Diagnosis (bench:query --explain): PostgreSQL's plan of one batched look-up, with timings and buffers. */
 export async function explainZ34Batch(pool: Pool, records: PatientRecord[], sender: Sender): Promise<string> {
   const lookups = records.map((record) => ({ record, audit: { sender, controlId: 'EXPLAIN', profile: 'Z34' } }));
-  const { rows } = await pool.query(`EXPLAIN (ANALYZE, BUFFERS) ${RESOLVE_SQL}`, [JSON.stringify(resolveKeys(lookups)), CANDIDATE_LIMIT]);
-  return rows.map((r) => r['QUERY PLAN']).join('\n');
+  // The generic plan: what a prepared statement runs after its first executions.
+  const client = await pool.connect();
+  try {
+    await client.query(`SET plan_cache_mode = force_generic_plan; PREPARE explain_z34 AS ${RESOLVE_SQL}`);
+    const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS) EXECUTE explain_z34(${client.escapeLiteral(JSON.stringify(resolveKeys(lookups)))}, ${CANDIDATE_LIMIT})`);
+    await client.query('DEALLOCATE explain_z34; RESET plan_cache_mode');
+    return rows.map((r) => r['QUERY PLAN']).join('\n');
+  } finally {
+    client.release();
+  }
 }
 
 async function resolveBatch(pool: Pool, lookups: Lookup[]): Promise<Resolved[]> {
@@ -137,40 +156,26 @@ async function resolveBatch(pool: Pool, lookups: Lookup[]): Promise<Resolved[]> 
   for (const r of rows) {
     const slot = out[r.k]!;
     if (r.exact) slot.exact = { id: r.id, patient: recordFromRow(r), vaccinations: (r.vaccinations as unknown[]).map(vaccinationFromRow) };
-    else {
-      r.identifiers = (r.ids as { id_value: string; authority: string; id_type: string }[]).map((i) => ({ value: i.id_value, authority: i.authority, type: i.id_type }));
-      slot.candidates.push({ candidate: candidateFromRow(r), record: recordFromRow(r) });
-    }
+    else slot.candidates.push(candidateFromRow(r));
   }
   return out;
 }
 
-interface QueryAudit { sender: Sender; controlId?: string; profile: string; patientIds: number[] }
+interface QueryAudit { sender: Sender; controlId?: string; profile: string; patientIds: number[]; history?: boolean }
 
-/** The audit events of many answered queries in one transaction. A read's audit event is committed without waiting
- *  for the WAL flush (only a server crash in the next ~200 ms could lose it), but before the answer is sent. */
-async function writeQueryAudits(pool: Pool, items: QueryAudit[]): Promise<void[]> {
-  const client = await pool.connect();
-  try {
-    // One round trip, so literals: strings escaped by the driver, numbers checked.
-    const lit = (v: string | null | undefined) => (v == null ? 'NULL' : client.escapeLiteral(v));
-    const values = items.flatMap((a) => a.patientIds.filter((p) => Number.isSafeInteger(p)).map((p) =>
-      `('sender', ${lit(a.sender.username)}, ${Number(a.sender.organizationId) || 'NULL'}, 'query', ${p}, 'qbp', ${lit(a.controlId)}, ${lit(JSON.stringify({ profile: a.profile }))}::jsonb)`));
-    if (values.length) {
-      await client.query(`BEGIN; SET LOCAL synchronous_commit TO off;
-        INSERT INTO audit_event (actor_kind, actor_id, organization_id, action, patient_id, object_type, object_id, detail) VALUES ${values.join(',')};
-        COMMIT`);
-    }
-    return items.map(() => undefined);
-  } catch (e) {
-    await client.query('ROLLBACK').catch(() => {});
-    throw e;
-  } finally {
-    client.release();
-  }
+interface Shown { patient: PatientRecord; vaccinations?: StoredVaccination[] }
+
+async function showBatch(pool: Pool, items: QueryAudit[]): Promise<Map<number, Shown>[]> {
+  const rowsIn = items.flatMap((a, k) => a.patientIds.map((id) => ({ k, id, history: !!a.history, actor: a.sender.username,
+    org: a.sender.organizationId || null, ctl: a.controlId ?? null, detail: { profile: a.profile } })));
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const { rows } = await pool.query<any>({ name: 'hl7.showZ34', text: SHOW_SQL, values: [JSON.stringify(rowsIn)] });
+  const out = items.map(() => new Map<number, Shown>());
+  for (const r of rows) out[r.k]!.set(r.id, { patient: recordFromRow(r), vaccinations: r.vaccinations ? (r.vaccinations as unknown[]).map(vaccinationFromRow) : undefined });
+  return out;
 }
 
-interface QueryBatchers { resolve: (l: Lookup) => Promise<Resolved>; audit: (a: QueryAudit) => Promise<void> }
+interface QueryBatchers { resolve: (l: Lookup) => Promise<Resolved>; show: (a: QueryAudit) => Promise<Map<number, Shown>> }
 const batchers = new WeakMap<Pool, QueryBatchers>();
 function batchersFor(pool: Pool): QueryBatchers {
   let b = batchers.get(pool);
@@ -178,9 +183,9 @@ function batchersFor(pool: Pool): QueryBatchers {
     // A few look-ups in flight keep both cores busy (PostgreSQL works on some while the registry builds answers from
     // another); batches of at most 32 keep a batch's answers from holding the event loop long. bench:query, 30,000
     // patients, load ~3: 32/3/2 gave 3,128 q/s and p99 41 ms, 64/2/1 2,547 q/s and p99 50 ms, 16/3/2 2,174 q/s.
-    // IIS_QUERY_BATCH, IIS_QUERY_IN_FLIGHT and IIS_AUDIT_IN_FLIGHT override them (for tuning on other machines).
+    // IIS_QUERY_BATCH, IIS_QUERY_IN_FLIGHT and IIS_AUDIT_IN_FLIGHT (the show batches) override them (for tuning on other machines).
     b = { resolve: createBatcher((rs) => resolveBatch(pool, rs), { maxBatch: Number(process.env.IIS_QUERY_BATCH) || 32, maxInFlight: Number(process.env.IIS_QUERY_IN_FLIGHT) || 3 }),
-      audit: createBatcher((as) => writeQueryAudits(pool, as), { maxBatch: 256, maxInFlight: Number(process.env.IIS_AUDIT_IN_FLIGHT) || 2 }) };
+      show: createBatcher((as) => showBatch(pool, as), { maxBatch: 32, maxInFlight: Number(process.env.IIS_AUDIT_IN_FLIGHT) || 2 }) };
     batchers.set(pool, b);
   }
   return b;
@@ -190,31 +195,28 @@ async function answerZ34(ctx: RegistryContext, query: NonNullable<ReturnType<typ
   const b = batchersFor(ctx.pool);
   const r = await b.resolve({ record: query.patient, audit: { sender, controlId: query.controlId, profile: query.profile } });
   let response: string;
-  let shown: number[] = [];
   let exactId: number | undefined;
   if (r.exact) {
     exactId = r.exact.id;
     response = buildRspZ32(opts, { patient: r.exact.patient, registryId: String(exactId) }, r.exact.vaccinations);
   } else {
-    const decision = decideMatch(personFromRecord(query.patient), r.candidates.map((c) => c.candidate));
+    const decision = decideMatch(personFromRecord(query.patient), r.candidates);
     const ids = [...new Set(decision.candidates.map((c) => c.patientId))];
+    const audit = { sender, controlId: query.controlId, profile: query.profile };
     if (decision.outcome === 'match' && decision.patientId) {
       exactId = decision.patientId;
-      const history = await loadPatientHistory(ctx.pool, exactId);
-      response = buildRspZ32(opts, { patient: history.patient, registryId: String(exactId) }, history.vaccinations);
+      const shown = (await b.show({ ...audit, patientIds: [exactId], history: true })).get(exactId);
+      if (!shown?.vaccinations) throw new Error(`patient ${exactId} not found`);
+      response = buildRspZ32(opts, { patient: shown.patient, registryId: String(exactId) }, shown.vaccinations);
     } else if (!ids.length) {
       response = buildRspZ33(opts, 'NF');
     } else if (ids.length > limit) {
       response = buildRspZ33(opts, 'TM');
     } else {
-      shown = ids;
-      const records = new Map(r.candidates.map((c) => [c.candidate.patientId, c.record]));
-      response = buildRspZ31(opts, ids.map((id) => ({ patient: records.get(id)!, registryId: String(id) })), limit);
+      const records = await b.show({ ...audit, patientIds: ids });
+      response = buildRspZ31(opts, ids.filter((id) => records.has(id)).map((id) => ({ patient: records.get(id)!.patient, registryId: String(id) })), limit);
     }
   }
-  if (exactId && !r.exact) shown = [exactId];
-  // (An identifier hit was audited by the look-up itself.)
-  if (shown.length) await b.audit({ sender, controlId: query.controlId, profile: query.profile, patientIds: shown });
   return { response, ackCode: 'AA', duplicate: false, patientId: exactId };
 }
 
