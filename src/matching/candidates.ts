@@ -4,8 +4,9 @@
 //  2. birth date exact or typo'd (day/month swapped, +-1 day, month or year) with the same double
 //     metaphone of the surname OR of the given name;
 //  3. same double metaphone of surname and given name (birth date wrong altogether), capped.
-// Key 2 joins each birth date variant to the patient (one probe of the (birth_date, metaphone) indexes per date):
-// written as "birth_date = ANY(dates)" the planner chose the names index and filtered (EXPLAIN: ~70 pages per record).
+// Key 2 joins each birth date variant to the patient: written as "birth_date = ANY(dates)" the planner walked the names
+// index on the given name's metaphone alone (EXPLAIN: ~70 pages per record). The batch query probes the (birth_date,
+// given metaphone) index once per date; the surname's metaphone leads the names index, which the planner keeps using.
 import type { PoolClient, Pool } from 'pg';
 import type { PatientRecord } from '../pipeline/canonical.ts';
 import type { MatchPerson } from './score.ts';
@@ -118,8 +119,8 @@ export function candidatesBatchSql(keys: string, limit = 200, withDoses = false)
                  SELECT p.id FROM unnest(k.dates) AS d(dt) JOIN patient p ON p.birth_date = d.dt WHERE k.fam IS NOT NULL
                    AND dmetaphone(p.family_name) = k.fam AND p.status IN ('active','provisional')
                  UNION
-                 SELECT p.id FROM unnest(k.dates) AS d(dt) JOIN patient p ON p.birth_date = d.dt WHERE k.giv IS NOT NULL
-                   AND dmetaphone(p.given_name) = k.giv AND p.status IN ('active','provisional')
+                 SELECT q.id FROM unnest(k.dates) AS d(dt) CROSS JOIN LATERAL (SELECT p.id FROM patient p WHERE p.birth_date = d.dt
+                   AND dmetaphone(p.given_name) = k.giv AND p.status IN ('active','provisional') OFFSET 0) q WHERE k.giv IS NOT NULL
                  UNION
                  (SELECT p.id FROM patient p WHERE k.fam IS NOT NULL AND k.giv IS NOT NULL
                    AND dmetaphone(p.family_name) = k.fam AND dmetaphone(p.given_name) = k.giv

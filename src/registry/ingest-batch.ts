@@ -196,7 +196,7 @@ async function storeBatch(pool: Pool, batch: Queued[]): Promise<Queued[]> {
       EXECUTE ${prep.candidates}(${textLiteral(candidateKeys(people))})`) as unknown as { rows: any[] }[]; // eslint-disable-line @typescript-eslint/no-explicit-any
     if (process.env.IIS_INGEST_EXPLAIN && !explained.candidates && ingestBatchStats.batches >= Number(process.env.IIS_INGEST_EXPLAIN)) {
       explained.candidates = true;
-      const { rows: plan } = await client.query('EXPLAIN (ANALYZE, BUFFERS) ' + candidatesBatchSql(client.escapeLiteral(candidateKeys(people))));
+      const { rows: plan } = await client.query('EXPLAIN (ANALYZE, BUFFERS) ' + candidatesBatchSql(client.escapeLiteral(candidateKeys(people)), 200, true));
       console.log(plan.map((r) => r['QUERY PLAN']).join('\n'));
     }
     const pre = results[results.length - 2]!.rows[0] as { resends: { i: number; id: number; response: string | null; ack_code: string; patient_id: number | null }[]; submission_ids: string[]; patient_ids: string[]; source_ids: string[]; vaccination_ids: string[] };
