@@ -80,16 +80,16 @@ const RESOLVE_SQL = `WITH RECURSIVE q AS (
   audited AS (INSERT INTO audit_event (actor_kind, actor_id, organization_id, action, patient_id, object_type, object_id, detail)
               SELECT 'sender', q.actor, q.org, 'query', e.id, 'qbp', q.ctl, q.detail FROM exact e JOIN q ON q.k = e.k
                WHERE set_config('synchronous_commit', 'off', true) = 'off'),
-  open AS (SELECT q.k, q.cids, q.dates, dmetaphone(q.fam) AS fam, dmetaphone(q.giv) AS giv FROM q
+  open AS (SELECT q.k, q.cids, q.dates, dmetaphone(q.fam) AS fam, dmetaphone(q.giv) AS giv, cardinality(q.ids) > 0 AS with_ids FROM q
             WHERE NOT EXISTS (SELECT 1 FROM exact e WHERE e.k = q.k)),
-  cand AS (SELECT o.k, u.id FROM open o CROSS JOIN LATERAL (SELECT id FROM (
+  cand AS (SELECT o.k, o.with_ids, u.id FROM open o CROSS JOIN LATERAL (SELECT id FROM (
              SELECT pi.patient_id AS id FROM patient_identifier pi WHERE pi.id_value = ANY(o.cids)
              UNION
              SELECT p.id FROM unnest(o.dates) AS d(dt) JOIN patient p ON p.birth_date = d.dt WHERE o.fam IS NOT NULL
                AND dmetaphone(p.family_name) = o.fam AND p.status IN ('active','provisional')
              UNION
-             SELECT p.id FROM unnest(o.dates) AS d(dt) JOIN patient p ON p.birth_date = d.dt WHERE o.giv IS NOT NULL
-               AND dmetaphone(p.given_name) = o.giv AND p.status IN ('active','provisional')
+             SELECT x.id FROM unnest(o.dates) AS d(dt) CROSS JOIN LATERAL (SELECT p.id FROM patient p WHERE p.birth_date = d.dt
+               AND dmetaphone(p.given_name) = o.giv AND p.status IN ('active','provisional') OFFSET 0) x WHERE o.giv IS NOT NULL
              UNION
              (SELECT p.id FROM patient p WHERE o.fam IS NOT NULL AND o.giv IS NOT NULL
                AND dmetaphone(p.family_name) = o.fam AND dmetaphone(p.given_name) = o.giv
@@ -99,9 +99,10 @@ const RESOLVE_SQL = `WITH RECURSIVE q AS (
     FROM exact e JOIN LATERAL (${PATIENT_SQL} FROM patient p WHERE p.id = e.id) x ON true JOIN patient p ON p.id = e.id
   UNION ALL
   -- Candidates carry only what scoring reads; the records a Z31 shows are read after scoring (SHOW_SQL).
+  -- A candidate's identifiers only when the query has some: scoring compares identifiers only when both records do.
   SELECT c.k, false, p.*, NULL::json, NULL::jsonb, NULL::json,
-         COALESCE((SELECT json_agg(json_build_object('value', i.id_value, 'authority', i.authority, 'type', i.id_type))
-                     FROM patient_identifier i WHERE i.patient_id = p.id), '[]'), ${CANDIDATE_SOURCES_SQL}
+         CASE WHEN c.with_ids THEN COALESCE((SELECT json_agg(json_build_object('value', i.id_value, 'authority', i.authority, 'type', i.id_type))
+                     FROM patient_identifier i WHERE i.patient_id = p.id), '[]') ELSE '[]' END, ${CANDIDATE_SOURCES_SQL}
     FROM cand c CROSS JOIN LATERAL (SELECT * FROM patient p WHERE p.id = c.id AND p.status IN ('active','provisional') OFFSET 0) p`;
 
 /** The records a query shows after scoring (a Z31's candidates, or the matcher's one match with its history), each
