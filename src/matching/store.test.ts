@@ -101,6 +101,35 @@ test('merge via review then unmerge restores both records exactly, with their do
   assert.deepEqual(audit.rows.map((r) => r.action), ['merge', 'unmerge']);
 });
 
+test("a merge moves the merged record's school enrollments and exemptions to the survivor; unmerge moves them back", async () => {
+  const school = (await db.pool.query(`INSERT INTO organization (kind, name, code) VALUES ('school', 'Merge Elementary', 'MERGE-ES') RETURNING id`)).rows[0].id as number;
+  const a = await tx((c) => recordPatient(c, rec({ name: { family: 'Quintero', given: 'Ana' }, identifiers: [{ value: 'Q1', authority: 'A', type: 'MR' }], birthDate: '2017-05-06' }), { organizationId: null }));
+  const b = await tx((c) => recordPatient(c, rec({ name: { family: 'Ruiz', given: 'Marco' }, identifiers: [{ value: 'Q2', authority: 'B', type: 'MR' }], birthDate: '2016-01-02' }), { organizationId: null }));
+  const c2 = await tx((c) => recordPatient(c, rec({ name: { family: 'Soto', given: 'Lena' }, identifiers: [{ value: 'Q3', authority: 'B', type: 'MR' }], birthDate: '2015-09-09' }), { organizationId: null }));
+  const enrol = async (patientId: number, year: string, studentId: string, active = true) => (await db.pool.query(
+    `INSERT INTO enrollment (patient_id, school_org_id, school_year, student_id, grade, start_date, end_date, active)
+     VALUES ($1, $2, $3, $4, 'K', '2025-09-01', $5, $6) RETURNING id`, [patientId, school, year, studentId, active ? null : '2026-06-20', active])).rows[0].id as number;
+  const pastYear = await enrol(b.patientId, '2025-2026', 'S-B-OLD', false);
+  const thisYear = await enrol(b.patientId, '2026-2027', 'S-B');
+  const exemption = (await db.pool.query(`INSERT INTO school_exemption (patient_id, school_org_id, type, vaccine) VALUES ($1, $2, 'medical', 'MMR') RETURNING id`, [b.patientId, school])).rows[0].id as number;
+  const mergeId = await tx((c) => mergePatients(c, a.patientId, b.patientId, { actor: 'tester' }));
+  const owner = async (table: string, id: number) => (await db.pool.query(`SELECT patient_id FROM ${table} WHERE id = $1`, [id])).rows[0].patient_id as number;
+  assert.equal(await owner('enrollment', pastYear), a.patientId);
+  assert.equal(await owner('enrollment', thisYear), a.patientId, 'the school now sees the survivor, with every dose');
+  assert.equal(await owner('school_exemption', exemption), a.patientId);
+  await tx((c) => unmergePatients(c, mergeId, 'tester'));
+  for (const [t, id] of [['enrollment', pastYear], ['enrollment', thisYear], ['school_exemption', exemption]] as const) assert.equal(await owner(t, id), b.patientId, `${t} ${id} back`);
+
+  // Both enrolled this year: the merged record's current enrollment stays where it is, listed for a person to end.
+  const survivorThisYear = await enrol(c2.patientId, '2026-2027', 'S-C');
+  const m2 = await tx((c) => mergePatients(c, c2.patientId, b.patientId, { actor: 'tester' }));
+  assert.equal(await owner('enrollment', thisYear), b.patientId);
+  assert.equal(await owner('enrollment', pastYear), c2.patientId);
+  assert.equal(await owner('enrollment', survivorThisYear), c2.patientId);
+  const log = (await db.pool.query(`SELECT log FROM patient_merge WHERE id = $1`, [m2])).rows[0].log;
+  assert.deepEqual(log.enrollmentsLeft, [thisYear]);
+});
+
 test('twins: same birth date, surname and address but different first names are not merged automatically', async () => {
   const t1 = await tx((c) => recordPatient(c, rec({ name: { family: 'Okafor', given: 'Chidi' }, identifiers: [], birthDate: '2021-01-01', multipleBirth: 'Y', birthOrder: 1 }), { organizationId: null }));
   const t2 = await tx((c) => recordPatient(c, rec({ name: { family: 'Okafor', given: 'Chioma' }, identifiers: [], birthDate: '2021-01-01', multipleBirth: 'Y', birthOrder: 2 }), { organizationId: null }));

@@ -161,6 +161,10 @@ interface MergeLog {
   consolidation: { id: number; before: number | null }[];
   /** Open review items about the merged patient, withdrawn by the merge (reopened by an unmerge). */
   reviewsWithdrawn?: number[];
+  /** School enrollments and exemptions moved to the survivor (a school keeps seeing its student's whole record). */
+  enrollments?: number[]; exemptions?: number[];
+  /** Current enrollments left on the merged record: the survivor is already enrolled somewhere that school year. */
+  enrollmentsLeft?: number[];
 }
 
 async function patientRow(db: Q, id: number, lock = false) {
@@ -189,7 +193,17 @@ export async function mergePatients(client: PoolClient, survivorId: number, merg
     observations: await moveIds(client, 'observation', mergedId, survivorId),
     refusals: await moveIds(client, 'refusal', mergedId, survivorId),
     identifiersMoved: [], identifiersDropped: [], consolidation: [],
+    exemptions: await moveIds(client, 'school_exemption', mergedId, survivorId),
   };
+  // Enrollments follow the student, except a current one for a school year in which the survivor is already
+  // enrolled (one current enrollment per patient and year): that one stays, listed in the log, for a person to end.
+  const moved = await client.query<{ id: number }>(
+    `UPDATE enrollment e SET patient_id = $2, updated_at = now() WHERE e.patient_id = $1
+        AND NOT (e.active AND EXISTS (SELECT 1 FROM enrollment s WHERE s.patient_id = $2 AND s.school_year = e.school_year AND s.active))
+      RETURNING id`, [mergedId, survivorId]);
+  log.enrollments = moved.rows.map((r) => r.id).sort((a, b) => a - b);
+  const left = await client.query<{ id: number }>(`SELECT id FROM enrollment WHERE patient_id = $1 AND active ORDER BY id`, [mergedId]);
+  log.enrollmentsLeft = left.rows.map((r) => r.id);
   const ids = await client.query(`SELECT id_value, authority, id_type, source_record_id FROM patient_identifier WHERE patient_id = $1`, [mergedId]);
   for (const i of ids.rows) {
     const dup = await client.query(`SELECT 1 FROM patient_identifier WHERE patient_id = $1 AND id_value = $2 AND authority = $3 AND id_type = $4`, [survivorId, i.id_value, i.authority, i.id_type]);
@@ -237,7 +251,8 @@ export async function unmergePatients(client: PoolClient, mergeId: number, actor
   const log = m.log as MergeLog;
   for (const c of log.consolidation) await client.query(`UPDATE vaccination SET consolidated_into = $2 WHERE id = $1`, [c.id, c.before]);
   // Doses that moved back must not stay consolidated into the survivor's doses (or vice versa).
-  for (const [table, ids] of [['patient_source_record', log.sourceRecords], ['vaccination', log.vaccinations], ['observation', log.observations], ['refusal', log.refusals]] as const) {
+  for (const [table, ids] of [['patient_source_record', log.sourceRecords], ['vaccination', log.vaccinations], ['observation', log.observations], ['refusal', log.refusals],
+    ['enrollment', log.enrollments ?? []], ['school_exemption', log.exemptions ?? []]] as const) {
     if (ids.length) await client.query(`UPDATE ${table} SET patient_id = $1 WHERE id = ANY($2::bigint[])`, [m.merged_id, ids]);
   }
   // A dose that arrived after the merge may have absorbed a dose that now goes back: never point across patients.
