@@ -90,14 +90,19 @@ export function routeAccess(route: { url: string; config?: unknown }): { access:
   return { access: 'session' };
 }
 
+export const CONTENT_SECURITY_POLICY = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+  + "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
 /** Make the access layer available to requireAuth on this app and guard every route registered from now on. */
 export function installAccess(app: FastifyInstance, rt: Partial<AccessRuntime> & { pool: pg.Pool }): AccessRuntime {
   const runtime: AccessRuntime = { ...accessSettingsFromEnv(), now: () => new Date(), ...rt, routes: [] };
   if (!app.hasDecorator('iisAccess')) app.decorate('iisAccess', runtime);
   else app.iisAccess = runtime;
-  // Pages may not be framed (clickjacking), types are not sniffed, no URL leaks in Referer, and API answers
-  // (personal data) are never cached by browsers or proxies unless a route says otherwise.
+  // Pages may not be framed (clickjacking), types are not sniffed, no URL leaks in Referer, scripts come only from
+  // the registry itself (the Vite build has no inline script; the verification page has one inline <style>), and API
+  // answers (personal data) are never cached by browsers or proxies unless a route says otherwise.
   app.addHook('onSend', async (req, reply) => {
+    reply.header('content-security-policy', CONTENT_SECURITY_POLICY);
     reply.header('x-frame-options', 'DENY');
     reply.header('x-content-type-options', 'nosniff');
     reply.header('referrer-policy', 'no-referrer');

@@ -17,8 +17,21 @@ program
     const config = loadConfig();
     const db = await openDatabase(config, { log: (s) => console.log(s) });
     const app = await buildApp({ pool: db.pool, config }, { logger: true });
-    const address = await app.listen({ host: config.host, port: config.port });
-    const mllp = await startMllpServer({ pool: db.pool, config }, { port: config.mllpPort, host: config.host, log: (s) => console.error(s) });
+    let address: string;
+    let mllp: Awaited<ReturnType<typeof startMllpServer>>;
+    try {
+      address = await app.listen({ host: config.host, port: config.port });
+      mllp = await startMllpServer({ pool: db.pool, config }, { port: config.mllpPort, host: config.host, log: (s) => console.error(s) });
+    } catch (e) {
+      // A port in use is an operator's setting, not a crash: say which one and how to change it.
+      const err = e as NodeJS.ErrnoException & { port?: number };
+      const which = err.port === config.mllpPort ? `MLLP port ${config.mllpPort} (MLLP_PORT)` : `HTTP port ${config.port} (PORT)`;
+      console.error(err.code === 'EADDRINUSE' ? `iis serve: ${which} on ${config.host} is already in use; stop the other process or choose another port.`
+        : err.code === 'EACCES' ? `iis serve: not allowed to listen on ${which}; choose a port above 1024.` : `iis serve: ${err.message}`);
+      await app.close().catch(() => {});
+      await db.close();
+      process.exit(1);
+    }
     console.log(`HTTP on ${address} (POST /hl7, SOAP at /soap, WSDL at /soap?wsdl); MLLP on ${mllp.host}:${mllp.port}`);
     const stop = async () => { await mllp.close(); await app.close(); await db.close(); process.exit(0); };
     process.on('SIGINT', stop);

@@ -46,6 +46,11 @@ test('answers carry anti-framing headers; API answers are not cached', async () 
   assert.equal(res.headers['x-content-type-options'], 'nosniff');
   assert.equal(res.headers['referrer-policy'], 'no-referrer');
   assert.equal(res.headers['cache-control'], 'no-store');
+  // Scripts only from the registry itself: an injected inline script or a foreign one would not run.
+  const csp = String(res.headers['content-security-policy']);
+  assert.match(csp, /script-src 'self'(;|$)/);
+  assert.match(csp, /frame-ancestors 'none'/);
+  assert.doesNotMatch(csp, /unsafe-eval|script-src[^;]*unsafe-inline/);
 });
 
 test('five failures lock the account for 15 minutes, even for the right password', async () => {

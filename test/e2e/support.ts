@@ -67,7 +67,17 @@ export async function launchBrowser(): Promise<Browser> {
     timezoneId: 'UTC',
   });
   context.setDefaultTimeout(30_000); // a loaded 2-core machine can be slow
+  // The registry's Content-Security-Policy must never block the app itself: a violation fails the walk at its next
+  // screenshot (inside the test, so the walk's clean-up still runs).
+  const violations: string[] = [];
+  const watch = (p: Page) => {
+    cspViolations.set(p, violations);
+    p.on('console', (m) => { if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) violations.push(`${p.url()}: ${m.text()}`); });
+  };
+  context.on('page', watch);
+  context.pages().forEach(watch);
   const page = context.pages()[0] ?? await context.newPage();
+  if (!cspViolations.has(page)) watch(page);
   return {
     context, page,
     async close() { await context.close(); fs.rmSync(userDataDir, { recursive: true, force: true }); },
@@ -75,7 +85,11 @@ export async function launchBrowser(): Promise<Browser> {
 }
 
 /** test-results/screenshots/<test>/<step>.png (full page). Returns the path. */
+const cspViolations = new WeakMap<Page, string[]>();
+
 export async function screenshot(page: Page, testName: string, step: string): Promise<string> {
+  const violations = cspViolations.get(page) ?? [];
+  if (violations.length) throw new Error(`Content-Security-Policy violations before "${step}":\n${violations.join('\n')}`);
   const safe = (s: string) => s.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
   const file = path.join(root, 'test-results', 'screenshots', safe(testName), `${safe(step)}.png`);
   fs.mkdirSync(path.dirname(file), { recursive: true });
