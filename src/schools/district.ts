@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import type { DoseInput, Evaluation, ExemptionInput, ObservationInput } from './evaluate.ts';
 import type { Pack } from './pack.ts';
-import { surveyCounts, type SurveyEntry, type SurveyRow } from './survey.ts';
+import { surveyCounter, type SurveyEntry, type SurveyRow } from './survey.ts';
 import { evaluateWithCdsi, minimalCdsi, withCdsi, type CdsiEngine } from './with-cdsi.ts';
 import { evaluateChecked } from './evaluate.ts';
 import { defaultCdsiScheduleCached } from './cdsi-engine.ts';
@@ -202,7 +202,8 @@ async function evaluateParts(db: Db, opts: DistrictOptions, claim: () => IdRange
   const entries: DistrictEntry[] = [];
   const problems: DistrictProblem[] = [];
   const engine = opts.engine ?? (opts.engineKind === 'stand-in' ? minimalCdsi(opts.pack) : undefined);
-  const surveyParts: SurveyRow[][] = [];
+  // Survey mode: each evaluation is counted as soon as it is made and then dropped (see surveyCounter).
+  const counter = opts.survey ? surveyCounter(opts.survey.grades?.length ? opts.survey.grades : undefined) : undefined;
   const statusCounts: Record<string, number> = {};
   let evaluated = 0;
   // The next batch (of this part, or the first of the next part claimed) is read while the current one is evaluated.
@@ -217,7 +218,6 @@ async function evaluateParts(db: Db, opts: DistrictOptions, claim: () => IdRange
     const last = batch[batch.length - 1];
     if (batch.length === size) next = loadStudents(db, opts, [last.patientId, last.schoolOrgId], size, part!);
     else next = (part = claim()) ? loadStudents(db, opts, [0, 0], size, part) : undefined;
-    const batchEntries: DistrictEntry[] = opts.survey ? [] : entries;
     for (const s of batch) {
       if (!s.dob) { problems.push({ patientId: s.patientId, studentId: s.studentId, message: 'no birth date on the patient record' }); continue; }
       let evaluation: Evaluation;
@@ -228,19 +228,19 @@ async function evaluateParts(db: Db, opts: DistrictOptions, claim: () => IdRange
         continue;
       }
       evaluated++;
-      batchEntries.push({
+      if (counter) {
+        counter.add(s.grade, evaluation);
+        statusCounts[evaluation.status] = (statusCounts[evaluation.status] ?? 0) + 1;
+        continue;
+      }
+      entries.push({
         patientId: s.patientId, schoolOrgId: s.schoolOrgId, studentId: s.studentId, grade: s.grade, name: studentName(s),
         dob: s.dob, sex: s.sex ?? undefined, needsHistory: s.needsHistory, evaluation: opts.slim ? slimmed(evaluation) : evaluation,
       });
     }
-    if (opts.survey) {
-      const grades = opts.survey.grades?.length ? opts.survey.grades : undefined;
-      surveyParts.push(surveyCounts(batchEntries, grades));
-      for (const e of batchEntries) statusCounts[e.evaluation.status] = (statusCounts[e.evaluation.status] ?? 0) + 1;
-    }
     stats.evaluateMs += performance.now() - e0;
   }
-  if (opts.survey) return { entries, problems, stats, survey: mergeSurveyRows(surveyParts, opts.survey.grades), statusCounts, evaluated };
+  if (counter) return { entries, problems, stats, survey: mergeSurveyRows([counter.rows()], opts.survey!.grades), statusCounts, evaluated };
   return { entries, problems, stats, evaluated };
 }
 
