@@ -42,6 +42,11 @@ export function loadScheduleCached(dir: string, version?: string): CachedSchedul
     const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
     fs.writeFileSync(tmp, bytes);
     fs.renameSync(tmp, file); // atomic: a concurrent reader sees the whole file or none
+    // Other schedules (another parser or XML version) written over an hour ago are removed, so edits do not pile up.
+    for (const n of fs.readdirSync(path.dirname(file))) {
+      const f = path.join(path.dirname(file), n);
+      if (/^cdsi-schedule-.*\.v8$/.test(n) && f !== file && Date.now() - fs.statSync(f).mtimeMs > 3_600_000) fs.rmSync(f, { force: true });
+    }
   } catch { /* a read-only checkout: no cache */ }
   return { schedule, bytes };
 }

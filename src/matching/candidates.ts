@@ -6,7 +6,8 @@
 //  3. same double metaphone of surname and given name (birth date wrong altogether), capped.
 // Key 2 joins each birth date variant to the patient: written as "birth_date = ANY(dates)" the planner walked the names
 // index on the given name's metaphone alone (EXPLAIN: ~70 pages per record). The batch query probes the (birth_date,
-// given metaphone) index once per date; the surname's metaphone leads the names index, which the planner keeps using.
+// given metaphone) index once per date. With the surname the planner kept walking the names index (which the surname's
+// metaphone leads) and filtering by date: "upper(dmetaphone(..))" matches only the index of 0190_ingest_candidates.sql.
 import type { PoolClient, Pool } from 'pg';
 import type { PatientRecord } from '../pipeline/canonical.ts';
 import type { MatchPerson } from './score.ts';
@@ -46,7 +47,7 @@ const CANDIDATE_IDS_SQL = `WITH k AS (SELECT dmetaphone($3::text) AS fam, dmetap
        SELECT pi.patient_id AS id FROM patient_identifier pi WHERE pi.id_value = ANY($1::text[])
        UNION
        SELECT p.id FROM k, unnest($2::date[]) AS d(dt) JOIN patient p ON p.birth_date = d.dt WHERE k.fam IS NOT NULL
-         AND dmetaphone(p.family_name) = k.fam AND p.status IN ('active','provisional')
+         AND upper(dmetaphone(p.family_name)) = k.fam AND p.status IN ('active','provisional')
        UNION
        SELECT p.id FROM k, unnest($2::date[]) AS d(dt) JOIN patient p ON p.birth_date = d.dt WHERE k.giv IS NOT NULL
          AND dmetaphone(p.given_name) = k.giv AND p.status IN ('active','provisional')
@@ -116,8 +117,8 @@ export function candidatesBatchSql(keys: string, limit = 200, withDoses = false)
          c AS (SELECT k.i, u.id FROM k CROSS JOIN LATERAL (SELECT id FROM (
                  SELECT pi.patient_id AS id FROM patient_identifier pi WHERE pi.id_value = ANY(k.ids)
                  UNION
-                 SELECT p.id FROM unnest(k.dates) AS d(dt) JOIN patient p ON p.birth_date = d.dt WHERE k.fam IS NOT NULL
-                   AND dmetaphone(p.family_name) = k.fam AND p.status IN ('active','provisional')
+                 SELECT q.id FROM unnest(k.dates) AS d(dt) CROSS JOIN LATERAL (SELECT p.id FROM patient p WHERE p.birth_date = d.dt
+                   AND upper(dmetaphone(p.family_name)) = k.fam AND p.status IN ('active','provisional') OFFSET 0) q WHERE k.fam IS NOT NULL
                  UNION
                  SELECT q.id FROM unnest(k.dates) AS d(dt) CROSS JOIN LATERAL (SELECT p.id FROM patient p WHERE p.birth_date = d.dt
                    AND dmetaphone(p.given_name) = k.giv AND p.status IN ('active','provisional') OFFSET 0) q WHERE k.giv IS NOT NULL

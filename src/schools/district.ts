@@ -9,7 +9,7 @@ import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import type { DoseInput, Evaluation, ExemptionInput, ObservationInput } from './evaluate.ts';
 import type { Pack } from './pack.ts';
-import { surveyCounts, type SurveyEntry, type SurveyRow } from './survey.ts';
+import { surveyCounter, type SurveyEntry, type SurveyRow } from './survey.ts';
 import { evaluateWithCdsi, minimalCdsi, withCdsi, type CdsiEngine } from './with-cdsi.ts';
 import { evaluateChecked } from './evaluate.ts';
 import { defaultCdsiScheduleCached } from './cdsi-engine.ts';
@@ -97,12 +97,16 @@ const STUDENTS_SQL = `
     JOIN patient p ON p.id = coalesce(p0.merged_into, p0.id)
    WHERE e.school_org_id = ANY($1) AND e.school_year = $2 AND e.active
      AND ($3::text[] IS NULL OR e.grade = ANY($3)) AND ($4::bigint[] IS NULL OR e.patient_id = ANY($4))
-     AND e.patient_id % $5 = $6 AND (e.patient_id, e.school_org_id) > ($7, $8)
+     AND e.patient_id >= $5 AND e.patient_id < $6 AND (e.patient_id, e.school_org_id) > ($7, $8)
    ORDER BY e.patient_id, e.school_org_id LIMIT $9`;
 
-export async function loadStudents(db: Db, sel: StudentSelection, after: [number, number], size: number, part: [number, number] = [0, 1]): Promise<LoadedStudent[]> {
+/** A range of patient ids [from, to): a part of the students, read with index range scans. */
+export type IdRange = [number, number];
+const ALL_IDS: IdRange = [0, Number.MAX_SAFE_INTEGER];
+
+export async function loadStudents(db: Db, sel: StudentSelection, after: [number, number], size: number, range: IdRange = ALL_IDS): Promise<LoadedStudent[]> {
   const { rows } = await db.query(STUDENTS_SQL, [sel.schoolOrgIds, sel.schoolYear, sel.grades ?? null, sel.patientIds ?? null,
-    part[1], part[0], after[0], after[1], size]);
+    range[0], range[1], after[0], after[1], size]);
   return rows.map((r) => ({
     patientId: r.patient_id, schoolOrgId: r.school_org_id, studentId: r.student_id, grade: r.grade, needsHistory: r.needs_history,
     dob: r.birth_date, sex: r.sex, givenName: r.given_name, familyName: r.family_name,
@@ -157,31 +161,49 @@ function slimmed(e: Evaluation): Evaluation {
   return { ...e, vaccines: e.vaccines.map((v) => ({ ...v, counted: [], notCounted: [], notes: [] })) };
 }
 
-/** Read and evaluate one share (part[0] of part[1]) of the students, batch by batch. */
-export function evaluateShare(db: Db, opts: DistrictOptions, part: [number, number] = [0, 1]): Promise<DistrictResult> {
+/** Read and evaluate the students (of one range of patient ids), batch by batch. */
+export function evaluateShare(db: Db, opts: DistrictOptions, range: IdRange = ALL_IDS): Promise<DistrictResult> {
   let given = false;
-  return evaluateParts(db, opts, () => (given ? undefined : (given = true, part)));
+  return evaluateParts(db, opts, () => (given ? undefined : (given = true, range)));
+}
+
+/**
+ * Cut the selected students into about `parts` ranges of patient ids with as many students each: contiguous
+ * ranges are read with index range scans (a modulo share made every batch query scan all enrollments).
+ */
+export async function partRanges(db: Db, sel: StudentSelection, parts: number): Promise<IdRange[]> {
+  const { rows } = await db.query(`
+    SELECT min(patient_id) AS lo FROM (
+      SELECT e.patient_id, ntile($5) OVER (ORDER BY e.patient_id) AS t FROM enrollment e
+       WHERE e.school_org_id = ANY($1) AND e.school_year = $2 AND e.active
+         AND ($3::text[] IS NULL OR e.grade = ANY($3)) AND ($4::bigint[] IS NULL OR e.patient_id = ANY($4))) s
+     GROUP BY t ORDER BY lo`, [sel.schoolOrgIds, sel.schoolYear, sel.grades ?? null, sel.patientIds ?? null, parts]);
+  const lows: number[] = rows.map((r) => Number(r.lo));
+  if (!lows.length) return [ALL_IDS];
+  // The first range starts at 0 and the last is open, so every selected student is in exactly one range.
+  return lows.map((lo, k): IdRange => [k === 0 ? 0 : lo, k + 1 < lows.length ? lows[k + 1] : Number.MAX_SAFE_INTEGER]);
 }
 
 /**
  * Claims parts from a counter shared by all threads (SharedArrayBuffer): a thread that is slower (a worker
  * still loading the CDSi schedule, or one starved of CPU) simply claims fewer parts, so all finish together.
  */
-function partClaimer(counter: Int32Array, parts: number): () => [number, number] | undefined {
+function partClaimer(counter: Int32Array, ranges: IdRange[]): () => IdRange | undefined {
   return () => {
     const k = Atomics.add(counter, 0, 1);
-    return k < parts ? [k, parts] : undefined;
+    return k < ranges.length ? ranges[k] : undefined;
   };
 }
 
 /** Read and evaluate the parts `claim` hands out (until it returns undefined), batch by batch. */
-async function evaluateParts(db: Db, opts: DistrictOptions, claim: () => [number, number] | undefined): Promise<DistrictResult> {
+async function evaluateParts(db: Db, opts: DistrictOptions, claim: () => IdRange | undefined): Promise<DistrictResult> {
   const stats = { waitMs: 0, evaluateMs: 0, batches: 0, threads: 1 };
   const size = opts.batchSize ?? 2000;
   const entries: DistrictEntry[] = [];
   const problems: DistrictProblem[] = [];
   const engine = opts.engine ?? (opts.engineKind === 'stand-in' ? minimalCdsi(opts.pack) : undefined);
-  const surveyParts: SurveyRow[][] = [];
+  // Survey mode: each evaluation is counted as soon as it is made and then dropped (see surveyCounter).
+  const counter = opts.survey ? surveyCounter(opts.survey.grades?.length ? opts.survey.grades : undefined) : undefined;
   const statusCounts: Record<string, number> = {};
   let evaluated = 0;
   // The next batch (of this part, or the first of the next part claimed) is read while the current one is evaluated.
@@ -196,7 +218,6 @@ async function evaluateParts(db: Db, opts: DistrictOptions, claim: () => [number
     const last = batch[batch.length - 1];
     if (batch.length === size) next = loadStudents(db, opts, [last.patientId, last.schoolOrgId], size, part!);
     else next = (part = claim()) ? loadStudents(db, opts, [0, 0], size, part) : undefined;
-    const batchEntries: DistrictEntry[] = opts.survey ? [] : entries;
     for (const s of batch) {
       if (!s.dob) { problems.push({ patientId: s.patientId, studentId: s.studentId, message: 'no birth date on the patient record' }); continue; }
       let evaluation: Evaluation;
@@ -207,19 +228,19 @@ async function evaluateParts(db: Db, opts: DistrictOptions, claim: () => [number
         continue;
       }
       evaluated++;
-      batchEntries.push({
+      if (counter) {
+        counter.add(s.grade, evaluation);
+        statusCounts[evaluation.status] = (statusCounts[evaluation.status] ?? 0) + 1;
+        continue;
+      }
+      entries.push({
         patientId: s.patientId, schoolOrgId: s.schoolOrgId, studentId: s.studentId, grade: s.grade, name: studentName(s),
         dob: s.dob, sex: s.sex ?? undefined, needsHistory: s.needsHistory, evaluation: opts.slim ? slimmed(evaluation) : evaluation,
       });
     }
-    if (opts.survey) {
-      const grades = opts.survey.grades?.length ? opts.survey.grades : undefined;
-      surveyParts.push(surveyCounts(batchEntries, grades));
-      for (const e of batchEntries) statusCounts[e.evaluation.status] = (statusCounts[e.evaluation.status] ?? 0) + 1;
-    }
     stats.evaluateMs += performance.now() - e0;
   }
-  if (opts.survey) return { entries, problems, stats, survey: mergeSurveyRows(surveyParts, opts.survey.grades), statusCounts, evaluated };
+  if (counter) return { entries, problems, stats, survey: mergeSurveyRows([counter.rows()], opts.survey!.grades), statusCounts, evaluated };
   return { entries, problems, stats, evaluated };
 }
 
@@ -229,9 +250,10 @@ export interface ShareTask {
   /** The pack itself (plain data, cloned into the worker). */
   pack: Pack;
   options: Omit<DistrictOptions, 'pack' | 'engine' | 'parallel'>;
-  part: [number, number];
-  /** Parts claimed from this shared counter (see partClaimer) instead of the one `part`. */
-  counter?: SharedArrayBuffer;
+  /** The ranges of patient ids all threads claim from (see partRanges). */
+  ranges: IdRange[];
+  /** Ranges are claimed through this shared counter (see partClaimer). */
+  counter: SharedArrayBuffer;
 }
 
 /** Worker side: evaluate one share with a connection of its own. */
@@ -243,8 +265,7 @@ export async function runShareTask(t: ShareTask): Promise<DistrictResult> {
   await client.connect();
   try {
     const opts = { ...t.options, pack: t.pack };
-    if (t.counter) return await evaluateParts(client, opts, partClaimer(new Int32Array(t.counter), t.part[1]));
-    return await evaluateShare(client, opts, t.part);
+    return await evaluateParts(client, opts, partClaimer(new Int32Array(t.counter), t.ranges));
   } finally {
     await client.end();
   }
@@ -256,7 +277,12 @@ const idleWorkers: Worker[] = [];
 const withSchedule = new WeakSet<Worker>();
 
 async function startWorker(): Promise<Worker> {
-  return idleWorkers.pop() ?? new Worker(await districtWorkerUrl());
+  const idle = idleWorkers.pop();
+  if (idle) return idle;
+  const { url, bundled } = await districtWorkerUrl();
+  // A bundled worker is plain JavaScript: it must not inherit this process's `--import tsx` (the tsx CLI
+  // passes it, and every worker would load tsx and route each module load through its hooks thread).
+  return new Worker(url, bundled ? { execArgv: [] } : {});
 }
 
 function runInWorker(w: Worker, task: ShareTask): Promise<DistrictResult> {
@@ -286,14 +312,14 @@ export async function evaluateDistrict(db: Db, opts: DistrictOptions): Promise<D
   }
   // The students are cut into a few parts per thread; the main thread and the workers claim them one by one.
   const { pack, engine: _e, parallel, ...rest } = opts;
-  const parts = threads * 8;
   const counter = new SharedArrayBuffer(4);
   // Threads are started first (they come up while this thread loads the schedule), then given their task.
-  const started = await Promise.all(Array.from({ length: threads - 1 }, startWorker));
+  const [started, ranges] = await Promise.all([
+    Promise.all(Array.from({ length: threads - 1 }, startWorker)), partRanges(db, opts, threads * 8)]);
   const workers = started.map((w) => runInWorker(w, {
-    connectionString: parallel.connectionString, pack, options: rest, part: [0, parts], counter,
+    connectionString: parallel.connectionString, pack, options: rest, ranges, counter,
   }));
-  const results = await Promise.all([evaluateParts(db, opts, partClaimer(new Int32Array(counter), parts)), ...workers]);
+  const results = await Promise.all([evaluateParts(db, opts, partClaimer(new Int32Array(counter), ranges)), ...workers]);
   const out: DistrictResult = { entries: [], problems: [], stats: { waitMs: 0, evaluateMs: 0, batches: 0, threads }, evaluated: 0 };
   if (opts.survey) {
     out.survey = mergeSurveyRows(results.map((r) => r.survey ?? []), opts.survey.grades);

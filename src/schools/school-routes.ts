@@ -350,8 +350,11 @@ export async function registerSchoolRegistryRoutes(app: FastifyInstance, ctx: Sc
     // The annual survey (counts, no names) for a school or a district, CSV or PDF.
     async function survey(req: Req, reply: FastifyReply, p: Principal, title: string, schools: School[], format: string, objectType: string, objectId: string) {
       const per = period(req.query);
-      // Counts only (no names): evaluated batch by batch without keeping each student's evaluation.
-      const r = await evaluateDistrict(pool, { pack: per.pack, asOf: per.asOf, schoolYear: per.schoolYear, schoolOrgIds: schools.map((s) => s.id), survey: { grades: per.pack.surveyGrades } });
+      // Counts only (no names): evaluated batch by batch without keeping each student's evaluation, on worker
+      // threads with connections of their own (what bench:schools times) when the pool has a connection string.
+      const url = (pool as { options?: { connectionString?: string } }).options?.connectionString;
+      const r = await evaluateDistrict(pool, { pack: per.pack, asOf: per.asOf, schoolYear: per.schoolYear, schoolOrgIds: schools.map((s) => s.id), survey: { grades: per.pack.surveyGrades },
+        parallel: url ? { connectionString: url } : undefined });
       const rows = r.survey ?? [];
       const entries = { length: r.evaluated ?? 0 };
       await audit(pool, p, 'export', { objectType, objectId, remoteAddr: req.ip, detail: { format, students: entries.length, schoolYear: per.schoolYear } });

@@ -37,6 +37,16 @@ function bucket(status: string, exemptionTypes: string[]): keyof SurveyRow {
 
 /** Counts per surveyed grade (all grades present when `grades` is omitted), per vaccine and overall. */
 export function surveyCounts(entries: SurveyEntry[], grades?: string[]): SurveyRow[] {
+  const c = surveyCounter(grades);
+  for (const e of entries) c.add(e.grade, e.evaluation);
+  return c.rows();
+}
+
+/**
+ * surveyCounts one student at a time: a district run counts each evaluation as soon as it is made, so no
+ * evaluation outlives its student (kept for a whole batch, they survived young-generation GCs and were copied).
+ */
+export function surveyCounter(grades?: string[]) {
   const rows = new Map<string, SurveyRow>();
   const row = (grade: string, vaccine: string) => {
     const k = `${grade}\0${vaccine}`;
@@ -45,19 +55,25 @@ export function surveyCounts(entries: SurveyEntry[], grades?: string[]): SurveyR
     return r;
   };
   const wanted = grades ? new Set(grades) : undefined;
-  for (const e of entries) {
-    if (wanted && !wanted.has(e.grade)) continue;
-    const all = row(e.grade, 'ALL');
-    all.enrolled++;
-    (all[bucket(e.evaluation.status, e.evaluation.exemptionTypes)] as number)++;
-    for (const v of e.evaluation.vaccines) {
-      const r = row(e.grade, v.vaccine);
-      r.enrolled++;
-      (r[bucket(v.status, v.exemption ? [v.exemption.type] : [])] as number)++;
-    }
-  }
-  const order = grades ?? [...new Set(entries.map((e) => e.grade))];
-  return [...rows.values()].sort((a, b) => order.indexOf(a.grade) - order.indexOf(b.grade) || (a.vaccine === 'ALL' ? -1 : b.vaccine === 'ALL' ? 1 : a.vaccine.localeCompare(b.vaccine)));
+  const seen = grades ? undefined : new Set<string>();
+  return {
+    add(grade: string, evaluation: Pick<Evaluation, 'status' | 'exemptionTypes' | 'vaccines'>): void {
+      seen?.add(grade);
+      if (wanted && !wanted.has(grade)) return;
+      const all = row(grade, 'ALL');
+      all.enrolled++;
+      (all[bucket(evaluation.status, evaluation.exemptionTypes)] as number)++;
+      for (const v of evaluation.vaccines) {
+        const r = row(grade, v.vaccine);
+        r.enrolled++;
+        (r[bucket(v.status, v.exemption ? [v.exemption.type] : [])] as number)++;
+      }
+    },
+    rows(): SurveyRow[] {
+      const order = grades ?? [...seen!];
+      return [...rows.values()].sort((a, b) => order.indexOf(a.grade) - order.indexOf(b.grade) || (a.vaccine === 'ALL' ? -1 : b.vaccine === 'ALL' ? 1 : a.vaccine.localeCompare(b.vaccine)));
+    },
+  };
 }
 
 export function surveyCsv(rows: SurveyRow[]): string {

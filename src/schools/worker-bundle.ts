@@ -25,11 +25,11 @@ function fresh(m: Manifest): boolean {
   } catch { return false; }
 }
 
-let made: Promise<URL> | undefined;
+let made: Promise<{ url: URL; bundled: boolean }> | undefined;
 
 /** The URL to start a district worker on: the bundle (built when missing or stale), else the tsx fallback. */
-export function districtWorkerUrl(): Promise<URL> {
-  return made ??= build().catch(() => FALLBACK);
+export function districtWorkerUrl(): Promise<{ url: URL; bundled: boolean }> {
+  return made ??= build().then((url) => ({ url, bundled: url !== FALLBACK }), () => ({ url: FALLBACK, bundled: false }));
 }
 
 async function build(): Promise<URL> {
