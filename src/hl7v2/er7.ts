@@ -369,7 +369,15 @@ export function isoToHl7Date(d: string | undefined): string {
  * such; otherwise UTF-8 is tried strictly and, when the bytes are not valid UTF-8 (senders often omit MSH-18
  * and send Windows-1252), decoded as windows-1252 rather than replacing characters.
  */
-export function decodeHl7(bytes: Uint8Array): string {
+export function decodeHl7(bytes: Uint8Array, declaredCharset?: string): string {
+  // A transport's own declaration (HTTP Content-Type charset) of a single-byte charset is taken at its word; UTF-8 (the
+  // usual default label) is still checked, since senders often label windows-1252 bytes as UTF-8.
+  const declared = declaredCharset?.trim().toLowerCase().replace(/^"|"$/g, '');
+  if (declared && !/^utf-?8$/.test(declared)) {
+    try {
+      return new TextDecoder(declared).decode(bytes);
+    } catch { /* a label TextDecoder does not know: fall through to MSH-18 and sniffing */ }
+  }
   const head = new TextDecoder('latin1').decode(bytes.subarray(0, 2048));
   const mshAt = head.indexOf('MSH');
   let charset = '';

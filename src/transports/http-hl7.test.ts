@@ -83,6 +83,18 @@ test('windows-1252 bytes are decoded (no replacement characters)', async () => {
   assert.match(raw, /José/);
 });
 
+test('the charset of the Content-Type decodes the body (ISO-8859-7 Greek, which byte sniffing would misread)', async () => {
+  const msg = TYPICAL_VXU.replace('|CTL-100|', '|CTL-301|').replace('Doe^Jane', 'Doe^@@@@@');
+  const at = Buffer.from(msg, 'latin1').indexOf('@@@@@');
+  const bytes = Buffer.from(msg, 'latin1');
+  // Νίκος in ISO-8859-7: Greek letters are their code point minus 0x2D0.
+  [...'Νίκος'].forEach((ch, i) => { bytes[at + i] = ch.codePointAt(0)! - 0x2d0; });
+  const r = await post(bytes, { 'content-type': 'application/hl7-v2; charset=ISO-8859-7' });
+  assert.equal(r.statusCode, 200);
+  const raw = (await db.pool.query(`SELECT raw FROM submission WHERE control_id = 'CTL-301'`)).rows[0]?.raw as string;
+  assert.match(raw, /Doe\^Νίκος/);
+});
+
 async function count(sql: string): Promise<number> {
   return (await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`)).rows[0]!.n;
 }

@@ -60,7 +60,7 @@ export async function registerHl7HttpRoutes(app: FastifyInstance, t: TransportCo
       }
       const body = req.body as Buffer | undefined;
       if (!body || body.length === 0) return reply.code(400).type('text/plain; charset=utf-8').send('The request body is empty: send one HL7 v2 message (ER7).');
-      const text = decodeHl7(body);
+      const text = decodeHl7(body, /;\s*charset=([^;]+)/i.exec(String(req.headers['content-type'] ?? ''))?.[1]);
       const answer = await submitHl7(t, text, req.hl7Sender!, 'http');
       return reply.code(200).type(`${type === 'text/plain' ? 'text/plain' : type}; charset=utf-8`).send(answer.response);
     });
