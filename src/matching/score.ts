@@ -188,7 +188,16 @@ function normType(t: string | undefined): string {
   return x || 'MR';
 }
 
+// A record is normalized once however many candidates it is scored against (records are not changed once built).
+const normalized = new WeakMap<MatchPerson, Norm>();
+
 export function normalizePerson(p: MatchPerson): Norm {
+  let n = normalized.get(p);
+  if (!n) normalized.set(p, (n = normalizeUncached(p)));
+  return n;
+}
+
+function normalizeUncached(p: MatchPerson): Norm {
   let [given, gsuf] = splitSuffix(normalizeText(p.given));
   let [family, fsuf] = splitSuffix(normalizeText(p.family));
   const suffix = (() => { const s = normalizeText(p.suffix).replace(/[ .]/g, ''); return SUFFIX_CANON[s] ?? s; })() || fsuf || gsuf;
