@@ -109,24 +109,31 @@ export function candidateKeys(people: MatchPerson[], limit = 200): string {
   return JSON.stringify(people.map((p, i) => { const [ids, dates, fam, giv] = blockingKeys(p, limit); return { i, ids, dates, fam, giv }; }));
 }
 
+/** The blocking-key search for one record whose keys are columns of `k` (`ids` text[], `dates` date[], `fam` and `giv`
+ *  already double-metaphoned): a subquery of at most `limit` candidate ids, each key probed by its own index once per
+ *  birth-date variant. Shared by the ingest batch (candidatesBatchSql) and the Z34 look-up (src/registry/hl7-query.ts). */
+export function candidateIdsSql(k: string, limit = 200): string {
+  return `SELECT id FROM (
+                 SELECT pi.patient_id AS id FROM patient_identifier pi WHERE pi.id_value = ANY(${k}.ids)
+                 UNION
+                 SELECT q.id FROM unnest(${k}.dates) AS d(dt) CROSS JOIN LATERAL (SELECT p.id FROM patient p WHERE p.birth_date = d.dt
+                   AND upper(dmetaphone(p.family_name)) = ${k}.fam AND p.status IN ('active','provisional') OFFSET 0) q WHERE ${k}.fam IS NOT NULL
+                 UNION
+                 SELECT q.id FROM unnest(${k}.dates) AS d(dt) CROSS JOIN LATERAL (SELECT p.id FROM patient p WHERE p.birth_date = d.dt
+                   AND dmetaphone(p.given_name) = ${k}.giv AND p.status IN ('active','provisional') OFFSET 0) q WHERE ${k}.giv IS NOT NULL
+                 UNION
+                 (SELECT p.id FROM patient p WHERE ${k}.fam IS NOT NULL AND ${k}.giv IS NOT NULL
+                   AND dmetaphone(p.family_name) = ${k}.fam AND dmetaphone(p.given_name) = ${k}.giv
+                   AND p.status IN ('active','provisional') LIMIT 50)
+               ) u0 LIMIT ${Number(limit)}`;
+}
+
 /** The batch candidate statement; `keys` is a parameter or a literal holding candidateKeys' JSON (a caller can then
  *  send it in one round trip with other statements). Rows: batch_index (the records it is a candidate of) + columns. */
 export function candidatesBatchSql(keys: string, limit = 200, withDoses = false): string {
   return `WITH k AS (SELECT x.i, x.ids, x.dates, dmetaphone(x.fam) AS fam, dmetaphone(x.giv) AS giv
                        FROM jsonb_to_recordset(${keys}::jsonb) AS x(i int, ids text[], dates date[], fam text, giv text)),
-         c AS (SELECT k.i, u.id FROM k CROSS JOIN LATERAL (SELECT id FROM (
-                 SELECT pi.patient_id AS id FROM patient_identifier pi WHERE pi.id_value = ANY(k.ids)
-                 UNION
-                 SELECT q.id FROM unnest(k.dates) AS d(dt) CROSS JOIN LATERAL (SELECT p.id FROM patient p WHERE p.birth_date = d.dt
-                   AND upper(dmetaphone(p.family_name)) = k.fam AND p.status IN ('active','provisional') OFFSET 0) q WHERE k.fam IS NOT NULL
-                 UNION
-                 SELECT q.id FROM unnest(k.dates) AS d(dt) CROSS JOIN LATERAL (SELECT p.id FROM patient p WHERE p.birth_date = d.dt
-                   AND dmetaphone(p.given_name) = k.giv AND p.status IN ('active','provisional') OFFSET 0) q WHERE k.giv IS NOT NULL
-                 UNION
-                 (SELECT p.id FROM patient p WHERE k.fam IS NOT NULL AND k.giv IS NOT NULL
-                   AND dmetaphone(p.family_name) = k.fam AND dmetaphone(p.given_name) = k.giv
-                   AND p.status IN ('active','provisional') LIMIT 50)
-               ) u0 LIMIT ${Number(limit)}) u),
+         c AS (SELECT k.i, u.id FROM k CROSS JOIN LATERAL (${candidateIdsSql('k', limit)}) u),
          g AS (SELECT id, array_agg(i) AS batch_index FROM c GROUP BY id)
        -- Each candidate by its primary key (a join on g could plan a scan of every patient).
        SELECT g.batch_index, ${CANDIDATE_COLUMNS}${withDoses ? `,

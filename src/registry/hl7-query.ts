@@ -6,7 +6,7 @@ import { buildRspZ31, buildRspZ32, buildRspZ33, buildRspZ42, type RspOptions, ty
 import type { Finding, PatientRecord } from '../pipeline/canonical.ts';
 import { decideMatch, matchPerson } from '../matching/matcher.ts';
 import { personFromRecord } from '../matching/score.ts';
-import { blockingKeys, candidateFromRow, CANDIDATE_SOURCES_SQL, type Candidate } from '../matching/candidates.ts';
+import { blockingKeys, candidateFromRow, candidateIdsSql, CANDIDATE_SOURCES_SQL, type Candidate } from '../matching/candidates.ts';
 import type { RegistryContext } from './context.ts';
 import type { Sender } from './senders.ts';
 import { loadPatientHistory, loadPatientRecord, PATIENT_SQL, VACCINATIONS_SQL, recordFromRow, vaccinationFromRow, type StoredVaccination } from './patients.ts';
@@ -80,21 +80,9 @@ const RESOLVE_SQL = `WITH RECURSIVE q AS (
   audited AS (INSERT INTO audit_event (actor_kind, actor_id, organization_id, action, patient_id, object_type, object_id, detail)
               SELECT 'sender', q.actor, q.org, 'query', e.id, 'qbp', q.ctl, q.detail FROM exact e JOIN q ON q.k = e.k
                WHERE set_config('synchronous_commit', 'off', true) = 'off'),
-  open AS (SELECT q.k, q.cids, q.dates, dmetaphone(q.fam) AS fam, dmetaphone(q.giv) AS giv, cardinality(q.ids) > 0 AS with_ids FROM q
+  open AS (SELECT q.k, q.cids AS ids, q.dates, dmetaphone(q.fam) AS fam, dmetaphone(q.giv) AS giv, cardinality(q.ids) > 0 AS with_ids FROM q
             WHERE NOT EXISTS (SELECT 1 FROM exact e WHERE e.k = q.k)),
-  cand AS (SELECT o.k, o.with_ids, u.id FROM open o CROSS JOIN LATERAL (SELECT id FROM (
-             SELECT pi.patient_id AS id FROM patient_identifier pi WHERE pi.id_value = ANY(o.cids)
-             UNION
-             SELECT p.id FROM unnest(o.dates) AS d(dt) JOIN patient p ON p.birth_date = d.dt WHERE o.fam IS NOT NULL
-               AND dmetaphone(p.family_name) = o.fam AND p.status IN ('active','provisional')
-             UNION
-             SELECT x.id FROM unnest(o.dates) AS d(dt) CROSS JOIN LATERAL (SELECT p.id FROM patient p WHERE p.birth_date = d.dt
-               AND dmetaphone(p.given_name) = o.giv AND p.status IN ('active','provisional') OFFSET 0) x WHERE o.giv IS NOT NULL
-             UNION
-             (SELECT p.id FROM patient p WHERE o.fam IS NOT NULL AND o.giv IS NOT NULL
-               AND dmetaphone(p.family_name) = o.fam AND dmetaphone(p.given_name) = o.giv
-               AND p.status IN ('active','provisional') LIMIT 50)
-           ) u0 LIMIT $2) u)
+  cand AS (SELECT o.k, o.with_ids, u.id FROM open o CROSS JOIN LATERAL (${candidateIdsSql('o', CANDIDATE_LIMIT)}) u)
   SELECT e.k, true AS exact, x.*, ${VACCINATIONS_SQL} AS vaccinations, NULL::json AS identifiers, NULL::json AS sources
     FROM exact e JOIN LATERAL (${PATIENT_SQL} FROM patient p WHERE p.id = e.id) x ON true JOIN patient p ON p.id = e.id
   UNION ALL
@@ -141,7 +129,7 @@ export async function explainZ34Batch(pool: Pool, records: PatientRecord[], send
   const client = await pool.connect();
   try {
     await client.query(`SET plan_cache_mode = force_generic_plan; PREPARE explain_z34 AS ${RESOLVE_SQL}`);
-    const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS) EXECUTE explain_z34(${client.escapeLiteral(JSON.stringify(resolveKeys(lookups)))}, ${CANDIDATE_LIMIT})`);
+    const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS) EXECUTE explain_z34(${client.escapeLiteral(JSON.stringify(resolveKeys(lookups)))})`);
     await client.query('DEALLOCATE explain_z34; RESET plan_cache_mode');
     return rows.map((r) => r['QUERY PLAN']).join('\n');
   } finally {
@@ -152,7 +140,7 @@ export async function explainZ34Batch(pool: Pool, records: PatientRecord[], send
 async function resolveBatch(pool: Pool, lookups: Lookup[]): Promise<Resolved[]> {
   const keys = resolveKeys(lookups);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const { rows } = await pool.query<any>({ name: 'hl7.resolveZ34', text: RESOLVE_SQL, values: [JSON.stringify(keys), CANDIDATE_LIMIT] });
+  const { rows } = await pool.query<any>({ name: 'hl7.resolveZ34', text: RESOLVE_SQL, values: [JSON.stringify(keys)] });
   const out: Resolved[] = lookups.map(() => ({ candidates: [] }));
   for (const r of rows) {
     const slot = out[r.k]!;
