@@ -136,6 +136,20 @@ async function resendAnswer(db: Pick<PoolClient, 'query'>, sender: Sender, contr
   throw new Error('duplicate submission without a stored answer');
 }
 
+/** A dose's own columns of the vaccination table (both storage paths write them alike). */
+export function vaccinationColumns(v: VaccinationRecord) {
+  return {
+    sender_vaccination_id: v.senderId ?? null, administered_date: v.administeredDate, cvx: v.cvx ?? null, ndc: v.ndc ?? null,
+    mvx: v.mvx ?? null, lot_number: v.lotNumber ?? null, expiration_date: v.expirationDate ?? null,
+    amount: v.amount ?? null, amount_unit: v.amountUnit ?? null, route: v.route ?? null, site: v.site ?? null,
+    administering_facility: v.administeringFacility ?? null, ordering_clinician: v.orderingClinician ?? null,
+    administering_clinician: v.administeringClinician ?? null, entered_by: v.enteredBy ?? null,
+    information_source: v.informationSource ?? null, historical: v.historical, completion_status: v.completionStatus ?? null,
+    refusal_reason: v.refusalReason ?? null, funding_eligibility: v.fundingEligibility ?? null, funding_source: v.fundingSource ?? null,
+    vis: v.vis.length ? v.vis : null, action_code: v.actionCode ?? null, vaccine_text: v.vaccineText ?? null,
+  };
+}
+
 /** What the submission row records (its answer is known before anything is stored). */
 export interface SubmissionRow {
   sender: Sender; channel: Hl7Channel; messageType: string | null; profile: string | null; controlId: string | null; raw: string;
@@ -167,16 +181,7 @@ function storeStatement(s: SubmissionRow, part: StoredPart | undefined) {
   if (part) {
     name = 'hl7.storeSubmissionWithDoses';
     values.push(s.sender.username, JSON.stringify({ channel: s.channel, ackCode: s.ackCode }), part.sourceRecordId,
-      JSON.stringify(part.vaccinations.map((v) => ({
-        sender_vaccination_id: v.senderId ?? null, administered_date: v.administeredDate, cvx: v.cvx ?? null, ndc: v.ndc ?? null,
-        mvx: v.mvx ?? null, lot_number: v.lotNumber ?? null, expiration_date: v.expirationDate ?? null,
-        amount: v.amount ?? null, amount_unit: v.amountUnit ?? null, route: v.route ?? null, site: v.site ?? null,
-        administering_facility: v.administeringFacility ?? null, ordering_clinician: v.orderingClinician ?? null,
-        administering_clinician: v.administeringClinician ?? null, entered_by: v.enteredBy ?? null,
-        information_source: v.informationSource ?? null, historical: v.historical, completion_status: v.completionStatus ?? null,
-        refusal_reason: v.refusalReason ?? null, funding_eligibility: v.fundingEligibility ?? null, funding_source: v.fundingSource ?? null,
-        vis: v.vis.length ? v.vis : null, action_code: v.actionCode ?? null, vaccine_text: v.vaccineText ?? null,
-      }))),
+      JSON.stringify(part.vaccinations.map(vaccinationColumns)),
       JSON.stringify(part.refusals.map((v) => ({ refusal_date: v.administeredDate ?? null, cvx: v.cvx ?? null, reason: v.refusalReason ?? null,
         vaccine_text: v.vaccineText ?? null, sender_vaccination_id: v.senderId ?? null }))));
     text += `,

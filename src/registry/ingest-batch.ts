@@ -17,7 +17,7 @@ import { decideMatch } from '../matching/matcher.ts';
 import { personFromRecord, scorePair, type MatchPerson } from '../matching/score.ts';
 import { consolidateDoses, DEFAULT_DEDUP_OPTIONS, type DoseForDedup } from '../matching/dedup.ts';
 import type { RegistryContext } from './context.ts';
-import type { Hl7Answer, SubmissionRow } from './hl7.ts';
+import { vaccinationColumns, type Hl7Answer, type SubmissionRow } from './hl7.ts';
 
 export const STORED_OBSERVATION_KINDS = new Set<ObservationRecord['kind']>(['immunity', 'contraindication', 'indication', 'other']);
 
@@ -318,14 +318,7 @@ async function storeBatch(pool: Pool, batch: Queued[]): Promise<Queued[]> {
       const rowsOf = new Map<number, Record<string, unknown>>();
       for (const { v, id } of toInsert) {
         const row = { id, patient_id: patientId, source_record_id: sourceRecordId, submission_id: submissionId, organization_id: orgId,
-          sender_vaccination_id: v.senderId ?? null, administered_date: v.administeredDate, cvx: v.cvx ?? null, ndc: v.ndc ?? null,
-          mvx: v.mvx ?? null, lot_number: v.lotNumber ?? null, expiration_date: v.expirationDate ?? null,
-          amount: v.amount ?? null, amount_unit: v.amountUnit ?? null, route: v.route ?? null, site: v.site ?? null,
-          administering_facility: v.administeringFacility ?? null, ordering_clinician: v.orderingClinician ?? null,
-          administering_clinician: v.administeringClinician ?? null, entered_by: v.enteredBy ?? null,
-          information_source: v.informationSource ?? null, historical: v.historical, completion_status: v.completionStatus ?? null,
-          refusal_reason: v.refusalReason ?? null, funding_eligibility: v.fundingEligibility ?? null, funding_source: v.fundingSource ?? null,
-          vis: v.vis.length ? v.vis : null, action_code: v.actionCode ?? null, vaccine_text: v.vaccineText ?? null, consolidated_into: null as number | null };
+          ...vaccinationColumns(v), consolidated_into: null as number | null };
         rowsOf.set(id, row);
         vaccinations.push(row);
       }
