@@ -19,6 +19,7 @@ import { createFacility, authenticateSender, type Sender } from '../src/registry
 import { handleHl7Message } from '../src/registry/hl7.ts';
 import { ingestBatchStats } from '../src/registry/ingest-batch.ts';
 import { FAMILY, rng } from './synthetic.ts';
+import { freePort, pct, postgresCpuSeconds } from './bench-support.ts';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: number) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? Number(argv[i + 1]) : dflt; };
@@ -167,40 +168,6 @@ function printTrace(messages: number) {
 }
 
 const pgByProcess = new Map<string, number>();
-/** CPU seconds used so far by the embedded PostgreSQL (postmaster and its children), from /proc. */
-function postgresCpuSeconds(): number | undefined {
-  if (!dataDir) return undefined;
-  try {
-    const pm = Number(fs.readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
-    let ticks = 0;
-    for (const d of fs.readdirSync('/proc')) {
-      if (!/^\d+$/.test(d)) continue;
-      let stat: string;
-      try { stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8'); } catch { continue; }
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      // fields after the name: state ppid ... utime(14) stime(15) cutime(16) cstime(17), counted from 3
-      if (Number(d) === pm || Number(f[1]) === pm) {
-        const t = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-        ticks += t;
-        if (process.env.BENCH_PGCPU) {
-          const title = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8').replace(/\0/g, ' ').replace(/\(\d+\)/, '').replace(/ (idle|INSERT|SELECT|COMMIT|BEGIN|UPDATE).*$/, '').trim();
-          pgByProcess.set(title, (pgByProcess.get(title) ?? 0) + t);
-        }
-      }
-    }
-    return ticks / 100;
-  } catch { return undefined; }
-}
-
-const pct = (a: number[], p: number) => a[Math.min(a.length - 1, Math.floor(p * a.length))]!;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => { const port = (srv.address() as net.AddressInfo).port; srv.close(() => resolve(port)); });
-    srv.on('error', reject);
-  });
-}
 
 let server: RunningPostgres | undefined;
 let dataDir: string | undefined;
@@ -266,7 +233,7 @@ async function main() {
     let done = 0;
     const cpu0 = process.cpuUsage();
     pgByProcess.clear();
-    const pgCpu0 = postgresCpuSeconds();
+    const pgCpu0 = postgresCpuSeconds(dataDir, process.env.BENCH_PGCPU ? pgByProcess : undefined);
     const t0 = performance.now();
     let lastReport = t0;
     await Promise.all(planned.map(async (list) => {
@@ -287,7 +254,7 @@ async function main() {
     const cpu = process.cpuUsage(cpu0);
     const nodeCpuMs = (cpu.user + cpu.system) / 1000 / timed;
     const before = new Map(pgByProcess); pgByProcess.clear();
-    const pgCpu1 = postgresCpuSeconds();
+    const pgCpu1 = postgresCpuSeconds(dataDir, process.env.BENCH_PGCPU ? pgByProcess : undefined);
     if (process.env.BENCH_PGCPU) for (const [k, v] of pgByProcess) console.log(`  pg cpu ${((v - (before.get(k) ?? 0)) / 100).toFixed(1)} s  ${k}`);
     const pgCpuMs = pgCpu0 !== undefined && pgCpu1 !== undefined ? ((pgCpu1 - pgCpu0) * 1000) / timed : undefined;
     await close();
@@ -324,7 +291,7 @@ async function main() {
                       CREATE TABLE bare_vaccination (LIKE vaccination INCLUDING DEFAULTS INCLUDING INDEXES);
                       CREATE TABLE bare_submission (LIKE submission INCLUDING DEFAULTS INCLUDING INDEXES)`);
     const tb = performance.now();
-    const pgBare0 = postgresCpuSeconds();
+    const pgBare0 = postgresCpuSeconds(dataDir, process.env.BENCH_PGCPU ? pgByProcess : undefined);
     let rows = 0;
     for (const [table, cols] of [
       ['bare_submission', `organization_id, sender_credential_id, channel, message_type, profile, control_id, raw, response, ack_code, finding_count, patient_id, processed_ms`],
@@ -345,7 +312,7 @@ async function main() {
       console.log(`  bare INSERT ${table.slice(5)}: ${data.length} rows in ${((performance.now() - t) / 1000).toFixed(2)} s (${ncol} columns)`);
     }
     const bareSeconds = (performance.now() - tb) / 1000;
-    const pgBare1 = postgresCpuSeconds();
+    const pgBare1 = postgresCpuSeconds(dataDir, process.env.BENCH_PGCPU ? pgByProcess : undefined);
     if (pgBare0 !== undefined && pgBare1 !== undefined) console.log(`  bare INSERT CPU: PostgreSQL ${(((pgBare1 - pgBare0) * 1000) / timed).toFixed(2)} ms per message's rows`);
     console.log(`bare multi-row INSERT of the same submission, patient and vaccination rows: ${rows} rows in ${bareSeconds.toFixed(1)} s = ${(timed / bareSeconds).toFixed(0)} messages' rows/s (${(rows / bareSeconds).toFixed(0)} rows/s)`);
     console.log(`load after run: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);

@@ -8,7 +8,6 @@
 import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
-import net from 'node:net';
 import pg from 'pg';
 import { Session } from 'node:inspector/promises';
 import { startEmbeddedPostgres, createPool, withDatabase, type RunningPostgres } from '../src/registry/database.ts';
@@ -20,6 +19,7 @@ import { handleHl7Message } from '../src/registry/hl7.ts';
 import { explainZ34Batch } from '../src/registry/hl7-query.ts';
 import { processQbpText } from '../src/hl7v2/process.ts';
 import { FAMILY, rng } from './synthetic.ts';
+import { freePort, pct, postgresCpuSeconds } from './bench-support.ts';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: number) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? Number(argv[i + 1]) : dflt; };
@@ -36,31 +36,6 @@ const VACCINES = [['08', 'MSD'], ['20', 'SKB'], ['10', 'PMC'], ['49', 'MSD'], ['
 
 interface P { id: number; family: string; given: string; birth: string; sex: string; mrn: string; org: number }
 
-/** CPU seconds used so far by the embedded PostgreSQL (postmaster and its children), from /proc. */
-function postgresCpuSeconds(): number | undefined {
-  if (!dataDir) return undefined;
-  try {
-    const pm = Number(fs.readFileSync(path.join(dataDir, 'pg', 'postmaster.pid'), 'utf8').split('\n')[0]);
-    let ticks = 0;
-    for (const d of fs.readdirSync('/proc')) {
-      if (!/^\d+$/.test(d)) continue;
-      let stat: string;
-      try { stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8'); } catch { continue; }
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(d) === pm || Number(f[1]) === pm) ticks += Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
-    }
-    return ticks / 100;
-  } catch { return undefined; }
-}
-
-const pct = (a: number[], p: number) => a[Math.min(a.length - 1, Math.floor(p * a.length))]!;
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.listen(0, '127.0.0.1', () => { const port = (srv.address() as net.AddressInfo).port; srv.close(() => resolve(port)); });
-    srv.on('error', reject);
-  });
-}
 const hl7Date = (iso: string) => iso.replace(/-/g, '');
 
 function qbp(id: string, o: { mrn?: string; authority?: string; family: string; given: string; birth: string; sex: string }) {
@@ -189,7 +164,7 @@ async function main() {
     const byKind = new Map<string, number[]>();
     const answers: Record<string, number> = {};
     const cpu0 = process.cpuUsage();
-    const pg0 = postgresCpuSeconds();
+    const pg0 = postgresCpuSeconds(dataDir);
     const tq = performance.now();
     let next = 0;
     await Promise.all(Array.from({ length: CLIENTS }, async () => {
@@ -209,7 +184,7 @@ async function main() {
     const seconds = (performance.now() - tq) / 1000;
     if (inspector) { const { profile } = await inspector.post('Profiler.stop'); fs.writeFileSync(profileFile!, JSON.stringify(profile)); inspector.disconnect(); }
     const cpu = process.cpuUsage(cpu0);
-    const pg1 = postgresCpuSeconds();
+    const pg1 = postgresCpuSeconds(dataDir);
     latencies.sort((a, b) => a - b);
     console.log(`answers: ${JSON.stringify(answers)}`);
     for (const k of kinds) {
