@@ -7,11 +7,10 @@
 // embedded PostgreSQL with durable settings (fsync on, synchronous commit) under .bench-pg/, removed at the end.
 // --http sends over POST /hl7 (HTTP Basic, keep-alive) to an in-process server instead of calling the handler.
 import os from 'node:os';
-import fs from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
 import pg from 'pg';
-import { startEmbeddedPostgres, createPool, withDatabase, type RunningPostgres } from '../src/registry/database.ts';
+import { createPool } from '../src/registry/database.ts';
 import { migrate } from '../src/registry/migrate.ts';
 import { loadConfig } from '../src/config.ts';
 import { getRegistryContext } from '../src/registry/context.ts';
@@ -19,7 +18,7 @@ import { createFacility, authenticateSender, type Sender } from '../src/registry
 import { handleHl7Message } from '../src/registry/hl7.ts';
 import { ingestBatchStats } from '../src/registry/ingest-batch.ts';
 import { FAMILY, rng } from './synthetic.ts';
-import { freePort, pct, postgresCpuSeconds } from './bench-support.ts';
+import { pct, postgresCpuSeconds, scratchDatabase, type ScratchDatabase } from './bench-support.ts';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: number) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? Number(argv[i + 1]) : dflt; };
@@ -169,26 +168,18 @@ function printTrace(messages: number) {
 
 const pgByProcess = new Map<string, number>();
 
-let server: RunningPostgres | undefined;
-let dataDir: string | undefined;
+let scratch: ScratchDatabase | undefined;
 async function main() {
   console.log(`bench:ingest ${MESSAGES} messages from ${SENDERS} senders${HTTP ? ' over POST /hl7' : ' in process'}; load: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (${os.availableParallelism()} cores)`);
-  let adminUrl = process.env.DATABASE_URL;
-  if (!adminUrl) {
-    dataDir = path.join(root, '.bench-pg', `ingest-${process.pid}`);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    server = await startEmbeddedPostgres({ dataDir, port: await freePort() }); // durable: fsync and synchronous commit on
-    adminUrl = server.adminUrl;
-  }
   const dbName = 'iis_bench_ingest';
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  const settings = (await admin.query(`SELECT name, setting FROM pg_settings WHERE name IN ('fsync','synchronous_commit','full_page_writes')`)).rows;
+  scratch = await scratchDatabase(root, 'ingest', dbName);
+  const { server, dataDir } = scratch; // embedded: durable settings (fsync, synchronous commit)
+  const settingsClient = new pg.Client({ connectionString: scratch.url });
+  await settingsClient.connect();
+  const settings = (await settingsClient.query(`SELECT name, setting FROM pg_settings WHERE name IN ('fsync','synchronous_commit','full_page_writes')`)).rows;
+  await settingsClient.end();
   console.log(`postgres: ${settings.map((r) => `${r.name}=${r.setting}`).join(' ')}`);
-  await admin.end();
-  const pool = createPool(withDatabase(adminUrl, dbName), POOL);
+  const pool = createPool(scratch.url, POOL);
   try {
     await migrate(pool);
     if (process.env.BENCH_TRACE) traceQueries();
@@ -319,25 +310,16 @@ async function main() {
   } finally {
     await pool.end();
     if (process.env.BENCH_KEEP && server) {
-      console.log(`kept running (BENCH_KEEP): ${withDatabase(server.adminUrl, dbName)}`);
+      console.log(`kept running (BENCH_KEEP): ${scratch.url}`);
       await new Promise(() => {});
     }
-    if (server) {
-      const a = new pg.Client({ connectionString: server.adminUrl });
-      await a.connect().then(() => a.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)).catch(() => {}).finally(() => a.end());
-      await server.stop();
-      if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-    } else if (process.env.DATABASE_URL) {
-      const a = new pg.Client({ connectionString: process.env.DATABASE_URL });
-      await a.connect().then(() => a.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)).catch(() => {}).finally(() => a.end());
-    }
+    await scratch.drop();
   }
 }
 
 if (process.env.BENCH_DUMP) { const p = plan(50, 5); for (const l of p) for (const m of l.slice(0, 2)) console.log(m.text.replace(/\r/g, "\n") + "\n"); process.exit(0); }
 main().catch(async (e) => {
   console.error(e);
-  if (server) await server.stop().catch(() => {});
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  await scratch?.drop();
   process.exit(1);
 });

@@ -8,9 +8,8 @@
 import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
 import { Session } from 'node:inspector/promises';
-import { startEmbeddedPostgres, createPool, withDatabase, type RunningPostgres } from '../src/registry/database.ts';
+import { createPool } from '../src/registry/database.ts';
 import { migrate } from '../src/registry/migrate.ts';
 import { loadConfig } from '../src/config.ts';
 import { getRegistryContext } from '../src/registry/context.ts';
@@ -19,7 +18,7 @@ import { handleHl7Message } from '../src/registry/hl7.ts';
 import { explainZ34Batch } from '../src/registry/hl7-query.ts';
 import { processQbpText } from '../src/hl7v2/process.ts';
 import { FAMILY, rng } from './synthetic.ts';
-import { freePort, pct, postgresCpuSeconds } from './bench-support.ts';
+import { pct, postgresCpuSeconds, scratchDatabase, type ScratchDatabase } from './bench-support.ts';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: number) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? Number(argv[i + 1]) : dflt; };
@@ -46,24 +45,13 @@ function qbp(id: string, o: { mrn?: string; authority?: string; family: string; 
   ].join('\r');
 }
 
-let server: RunningPostgres | undefined;
-let dataDir: string | undefined;
+let scratch: ScratchDatabase | undefined;
 async function main() {
   console.log(`bench:query ${QUERIES} Z34 queries from ${CLIENTS} clients over ${PATIENTS} patients; load: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')} (${os.availableParallelism()} cores)`);
-  let adminUrl = process.env.DATABASE_URL;
-  if (!adminUrl) {
-    dataDir = path.join(root, '.bench-pg', `query-${process.pid}`);
-    fs.rmSync(dataDir, { recursive: true, force: true });
-    server = await startEmbeddedPostgres({ dataDir, port: await freePort() });
-    adminUrl = server.adminUrl;
-  }
   const dbName = 'iis_bench_query';
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE ${dbName}`);
-  await admin.end();
-  const pool = createPool(withDatabase(adminUrl, dbName), POOL);
+  scratch = await scratchDatabase(root, 'query', dbName);
+  const { dataDir } = scratch;
+  const pool = createPool(scratch.url, POOL);
   try {
     await migrate(pool);
     const ctx = await getRegistryContext(pool, loadConfig());
@@ -202,21 +190,12 @@ async function main() {
     console.log(`load after run: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   } finally {
     await pool.end();
-    if (server) {
-      const a = new pg.Client({ connectionString: server.adminUrl });
-      await a.connect().then(() => a.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)).catch(() => {}).finally(() => a.end());
-      await server.stop();
-      if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-    } else if (process.env.DATABASE_URL) {
-      const a = new pg.Client({ connectionString: process.env.DATABASE_URL });
-      await a.connect().then(() => a.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)).catch(() => {}).finally(() => a.end());
-    }
+    await scratch.drop();
   }
 }
 
 main().catch(async (e) => {
   console.error(e);
-  if (server) await server.stop().catch(() => {});
-  if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+  await scratch?.drop();
   process.exit(1);
 });

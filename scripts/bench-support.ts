@@ -1,7 +1,10 @@
-// What the benches share: a free port, a percentile, and the CPU time of the embedded PostgreSQL they started.
+// What the benches share: a scratch database (on an embedded cluster of their own), a free port, a percentile, and
+// the CPU time of the embedded PostgreSQL they started.
 import fs from 'node:fs';
 import path from 'node:path';
 import net from 'node:net';
+import pg from 'pg';
+import { startEmbeddedPostgres, withDatabase, type RunningPostgres } from '../src/registry/database.ts';
 
 /** The p-th fraction (0..1) of an ascending array. */
 export const pct = (a: number[], p: number) => a[Math.min(a.length - 1, Math.floor(p * a.length))]!;
@@ -38,4 +41,46 @@ export function postgresCpuSeconds(dataDir: string | undefined, byProcess?: Map<
     }
     return ticks / 100;
   } catch { return undefined; }
+}
+
+export interface ScratchDatabase {
+  /** Connection string of the scratch database. */
+  url: string;
+  /** The embedded cluster started for the bench (none when DATABASE_URL is set). */
+  server?: RunningPostgres;
+  dataDir?: string;
+  /** Drops the scratch database; stops and removes the embedded cluster. Never throws. */
+  drop(): Promise<void>;
+}
+
+/** A fresh database `dbName` for a bench: on DATABASE_URL's server when set, else on an embedded cluster with durable
+ *  settings (fsync, synchronous commit) in .bench-pg/<name>-<pid>/, started here. */
+export async function scratchDatabase(root: string, name: string, dbName: string): Promise<ScratchDatabase> {
+  let adminUrl = process.env.DATABASE_URL;
+  let server: RunningPostgres | undefined;
+  let dataDir: string | undefined;
+  if (!adminUrl) {
+    dataDir = path.join(root, '.bench-pg', `${name}-${process.pid}`);
+    fs.rmSync(dataDir, { recursive: true, force: true });
+    server = await startEmbeddedPostgres({ dataDir, port: await freePort() });
+    adminUrl = server.adminUrl;
+  }
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
+    await admin.query(`CREATE DATABASE ${dbName}`);
+  } finally {
+    await admin.end();
+  }
+  const url = adminUrl;
+  return {
+    url: withDatabase(url, dbName), server, dataDir,
+    async drop() {
+      const a = new pg.Client({ connectionString: url });
+      await a.connect().then(() => a.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`)).catch(() => {}).finally(() => a.end());
+      if (server) await server.stop().catch(() => {});
+      if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
