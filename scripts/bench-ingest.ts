@@ -6,7 +6,10 @@
 // Uses DATABASE_URL if set (a scratch database `iis_bench_ingest` is created and dropped on it); else starts its own
 // embedded PostgreSQL with durable settings (fsync on, synchronous commit) under .bench-pg/, removed at the end.
 // --http sends over POST /hl7 (HTTP Basic, keep-alive) to an in-process server instead of calling the handler.
+// --cpu-profile FILE writes the registry's CPU profile of the timed run (open in Chrome DevTools).
 import os from 'node:os';
+import fs from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import path from 'node:path';
 import net from 'node:net';
 import pg from 'pg';
@@ -222,11 +225,16 @@ async function main() {
     const latencies: number[] = [];
     const acks: Record<string, number> = {};
     let done = 0;
+    const wal = async () => (await pool.query(`SELECT pg_current_wal_lsn() AS lsn, wal_fpi::bigint AS fpi, (SELECT checkpoints_timed + checkpoints_req FROM pg_stat_checkpointer) AS checkpoints FROM pg_stat_wal`).catch(() => pool.query(`SELECT pg_current_wal_lsn() AS lsn, wal_fpi::bigint AS fpi, 0 AS checkpoints FROM pg_stat_wal`))).rows[0] as { lsn: string; fpi: string; checkpoints: string };
+    const wal0 = await wal();
     const cpu0 = process.cpuUsage();
     pgByProcess.clear();
     const pgCpu0 = postgresCpuSeconds(dataDir, process.env.BENCH_PGCPU ? pgByProcess : undefined);
+    const profileFile = argv.includes('--cpu-profile') ? argv[argv.indexOf('--cpu-profile') + 1] : undefined;
+    const inspector = profileFile ? new Session() : undefined;
+    if (inspector) { inspector.connect(); await inspector.post('Profiler.enable'); await inspector.post('Profiler.start'); }
     const t0 = performance.now();
-    let lastReport = t0;
+    let lastReport = t0, lastDone = 0, lastCandidates = [ingestBatchStats.candidates, ingestBatchStats.messages];
     await Promise.all(planned.map(async (list) => {
       for (const m of list) {
         const t = performance.now();
@@ -236,19 +244,26 @@ async function main() {
         acks[code] = (acks[code] ?? 0) + 1;
         done++;
         if (performance.now() - lastReport > 10_000) {
-          lastReport = performance.now();
-          process.stdout.write(`  ${done}/${timed} ${(done / ((lastReport - t0) / 1000)).toFixed(0)} VXU/s\n`);
+          // Cumulative rate, and the last interval's rate and candidates scored per message (both change as tables grow).
+          const now = performance.now();
+          const c = ingestBatchStats.candidates, m = ingestBatchStats.messages;
+          process.stdout.write(`  ${done}/${timed} ${(done / ((now - t0) / 1000)).toFixed(0)} VXU/s (last ${((now - lastReport) / 1000).toFixed(0)} s: ${((done - lastDone) / ((now - lastReport) / 1000)).toFixed(0)} VXU/s, ${((c - lastCandidates[0]) / Math.max(1, m - lastCandidates[1])).toFixed(1)} candidates per message)\n`);
+          lastReport = now; lastDone = done; lastCandidates = [c, m];
         }
       }
     }));
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
+    if (inspector) { const { profile } = await inspector.post('Profiler.stop'); fs.writeFileSync(profileFile!, JSON.stringify(profile)); inspector.disconnect(); }
     const nodeCpuMs = (cpu.user + cpu.system) / 1000 / timed;
     const before = new Map(pgByProcess); pgByProcess.clear();
     const pgCpu1 = postgresCpuSeconds(dataDir, process.env.BENCH_PGCPU ? pgByProcess : undefined);
     if (process.env.BENCH_PGCPU) for (const [k, v] of pgByProcess) console.log(`  pg cpu ${((v - (before.get(k) ?? 0)) / 100).toFixed(1)} s  ${k}`);
     const pgCpuMs = pgCpu0 !== undefined && pgCpu1 !== undefined ? ((pgCpu1 - pgCpu0) * 1000) / timed : undefined;
     await close();
+    const wal1 = await wal();
+    const walBytes = Number((await pool.query(`SELECT pg_wal_lsn_diff($1, $2)::bigint AS b`, [wal1.lsn, wal0.lsn])).rows[0].b);
+    console.log(`WAL: ${(walBytes / timed / 1024).toFixed(1)} KiB per VXU, ${((Number(wal1.fpi) - Number(wal0.fpi)) / timed).toFixed(2)} full-page images per VXU, ${Number(wal1.checkpoints) - Number(wal0.checkpoints)} checkpoints during the run`);
     printTrace(timed);
     if (process.env.BENCH_TRACE) {
       // Whether the prepared statements run on cached generic plans or are planned again each time.
@@ -269,12 +284,13 @@ async function main() {
     const stored = (await pool.query(`SELECT (SELECT count(*) FROM patient)::int AS patients, (SELECT count(*) FROM patient_source_record)::int AS sources,
       (SELECT count(*) FROM vaccination)::int AS doses, (SELECT count(*) FROM observation)::int AS observations,
       (SELECT count(*) FROM match_review)::int AS reviews, (SELECT count(*) FROM submission)::int AS submissions`)).rows[0];
-    console.log(`stored: ${JSON.stringify(stored)}; ACKs: ${JSON.stringify(acks)}`);
+    const size = (await pool.query(`SELECT pg_database_size(current_database())::bigint AS b`)).rows[0].b;
+    console.log(`stored: ${JSON.stringify(stored)} (database ${(Number(size) / 2 ** 20).toFixed(0)} MiB); ACKs: ${JSON.stringify(acks)}`);
     if (pgCpuMs !== undefined) {
       // On a shared machine wall-clock rates depend on the neighbours; CPU per message does not (much).
       console.log(`CPU per VXU: registry (node) ${nodeCpuMs.toFixed(2)} ms (user ${(cpu.user / 1000 / timed).toFixed(2)}, system ${(cpu.system / 1000 / timed).toFixed(2)}) + PostgreSQL ${pgCpuMs.toFixed(2)} ms = ${(nodeCpuMs + pgCpuMs).toFixed(2)} ms; ${os.availableParallelism()} idle cores would allow ~${((os.availableParallelism() * 1000) / (nodeCpuMs + pgCpuMs)).toFixed(0)} VXU/s`);
     } else console.log(`CPU per VXU: registry (node) ${nodeCpuMs.toFixed(2)} ms (PostgreSQL not measured: external server)`);
-    if (ingestBatchStats.batches) console.log(`group commit: ${ingestBatchStats.batches} batches, ${(ingestBatchStats.messages / ingestBatchStats.batches).toFixed(1)} messages per batch (largest ${ingestBatchStats.largest}), ${ingestBatchStats.deferred} deferred to a later batch, ${ingestBatchStats.failed} batches failed`);
+    if (ingestBatchStats.batches) console.log(`group commit: ${ingestBatchStats.batches} batches, ${(ingestBatchStats.messages / ingestBatchStats.batches).toFixed(1)} messages per batch (largest ${ingestBatchStats.largest}), ${(ingestBatchStats.candidates / ingestBatchStats.messages).toFixed(1)} candidates scored per message (doses of ${ingestBatchStats.dosesReadApart} matches read apart), ${ingestBatchStats.deferred} deferred to a later batch, ${ingestBatchStats.failed} batches failed`);
     console.log(`pipeline: ${timed} VXU in ${seconds.toFixed(1)} s = ${(timed / seconds).toFixed(0)} VXU/s; ACK latency p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms, max ${latencies[latencies.length - 1]!.toFixed(1)} ms (${SENDERS} senders${HTTP ? ', HTTP' : ''})`);
 
     // The same rows, bare: one multi-row INSERT per 1,000 rows into copies of the tables (same indexes, no FKs).

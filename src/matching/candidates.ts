@@ -3,7 +3,7 @@
 //  1. any identifier value the record carries (patient_identifier_value index);
 //  2. birth date exact or typo'd (day/month swapped, +-1 day, month or year) with the same double
 //     metaphone of the surname OR of the given name;
-//  3. same double metaphone of surname and given name (birth date wrong altogether), capped.
+//  3. same double metaphone of surname and given name (birth date wrong altogether): those born nearest the record.
 // Key 2 joins each birth date variant to the patient: written as "birth_date = ANY(dates)" the planner walked the names
 // index on the given name's metaphone alone (EXPLAIN: ~70 pages per record). The batch query probes the (birth_date,
 // given metaphone) index once per date. With the surname the planner kept walking the names index (which the surname's
@@ -42,6 +42,34 @@ function isoDob(s: string | undefined): string | undefined {
   return m ? `${m[1]}-${m[2]}-${m[3]}` : undefined;
 }
 
+/** Patients taken per side by the same-names key (below). */
+const NEAREST_BIRTH_DATES = 5;
+
+/** Key 3, the same names whatever the birth date: the patients whose birth dates are nearest the record's, a few
+ *  on each side (and a few without one), each side read in order from the index (0420). Common names are shared by
+ *  hundreds of patients; the nearest are the likeliest to be the record's, and an arbitrary 50 (as before) cost a
+ *  candidate load each. `dob` is the record's birth date (SQL, NULL when it has none: then any few); `from` joins `k`
+ *  where it is a CTE rather than a lateral row. */
+function sameNamesSql(k: string, dob: string, from = ''): string {
+  const same = `SELECT p.id FROM patient p${from} WHERE ${k}.fam IS NOT NULL AND ${k}.giv IS NOT NULL
+                   AND dmetaphone(p.family_name) = ${k}.fam AND dmetaphone(p.given_name) = ${k}.giv AND p.status IN ('active','provisional')`;
+  const n = NEAREST_BIRTH_DATES;
+  // Each side is a range of 0420's whole key, written as row comparisons (the same names from the record's birth date
+  // to +-infinity), in that key's order: no other index can serve them, so no plan walks a birth-date index filtering
+  // by names (as generic plans made on a young table's statistics did, reading every later patient).
+  const key = `(dmetaphone(p.family_name), dmetaphone(p.given_name), p.birth_date)`;
+  const at = (date: string) => `(${k}.fam, ${k}.giv, ${date})`;
+  const order = (dir: string) => `ORDER BY dmetaphone(p.family_name) ${dir}, dmetaphone(p.given_name) ${dir}, p.birth_date ${dir}`;
+  const ranged = `SELECT p.id FROM patient p${from} WHERE ${k}.fam IS NOT NULL AND ${k}.giv IS NOT NULL AND p.status IN ('active','provisional')`;
+  return `(${ranged} AND ${key} >= ${at(dob)} AND ${key} <= ${at(`'infinity'::date`)} ${order('ASC')} LIMIT ${n})
+                 UNION
+                 (${ranged} AND ${key} < ${at(dob)} AND ${key} >= ${at(`'-infinity'::date`)} ${order('DESC')} LIMIT ${n})
+                 UNION
+                 (${same} AND p.birth_date IS NULL LIMIT ${n})
+                 UNION
+                 (${same} AND ${dob} IS NULL LIMIT ${2 * n})`;
+}
+
 const CANDIDATE_IDS_SQL = `WITH k AS (SELECT dmetaphone($3::text) AS fam, dmetaphone($4::text) AS giv)
      SELECT id FROM (
        SELECT pi.patient_id AS id FROM patient_identifier pi WHERE pi.id_value = ANY($1::text[])
@@ -52,9 +80,7 @@ const CANDIDATE_IDS_SQL = `WITH k AS (SELECT dmetaphone($3::text) AS fam, dmetap
        SELECT p.id FROM k, unnest($2::date[]) AS d(dt) JOIN patient p ON p.birth_date = d.dt WHERE k.giv IS NOT NULL
          AND dmetaphone(p.given_name) = k.giv AND p.status IN ('active','provisional')
        UNION
-       (SELECT p.id FROM patient p, k WHERE k.fam IS NOT NULL AND k.giv IS NOT NULL
-         AND dmetaphone(p.family_name) = k.fam AND dmetaphone(p.given_name) = k.giv
-         AND p.status IN ('active','provisional') LIMIT 50)
+       ${sameNamesSql('k', '($2::date[])[1]', ', k')}
      ) c LIMIT $5`;
 
 export function blockingKeys(p: MatchPerson, limit: number): unknown[] {
@@ -122,10 +148,16 @@ export function candidateIdsSql(k: string, limit = 200): string {
                  SELECT q.id FROM unnest(${k}.dates) AS d(dt) CROSS JOIN LATERAL (SELECT p.id FROM patient p WHERE p.birth_date = d.dt
                    AND dmetaphone(p.given_name) = ${k}.giv AND p.status IN ('active','provisional') OFFSET 0) q WHERE ${k}.giv IS NOT NULL
                  UNION
-                 (SELECT p.id FROM patient p WHERE ${k}.fam IS NOT NULL AND ${k}.giv IS NOT NULL
-                   AND dmetaphone(p.family_name) = ${k}.fam AND dmetaphone(p.given_name) = ${k}.giv
-                   AND p.status IN ('active','provisional') LIMIT 50)
+                 ${sameNamesSql(k, `${k}.dates[1]`)}
                ) u0 LIMIT ${Number(limit)}`;
+}
+
+/** A patient's doses on file as the ingest batch reads them (earlier doses by ORC-3, de-duplication): a JSON array. */
+export function dosesOnFileSql(patientId: string): string {
+  return `COALESCE((SELECT json_agg(json_build_object('id', v.id, 'patient_id', v.patient_id, 'organization_id', v.organization_id,
+                  'sender_vaccination_id', v.sender_vaccination_id, 'administered_date', v.administered_date, 'cvx', v.cvx, 'ndc', v.ndc,
+                  'lot_number', v.lot_number, 'historical', v.historical, 'deleted', v.deleted, 'completion_status', v.completion_status,
+                  'consolidated_into', v.consolidated_into) ORDER BY v.id) FROM vaccination v WHERE v.patient_id = ${patientId}), '[]')`;
 }
 
 /** The batch candidate statement; `keys` is a parameter or a literal holding candidateKeys' JSON (a caller can then
@@ -133,15 +165,14 @@ export function candidateIdsSql(k: string, limit = 200): string {
 export function candidatesBatchSql(keys: string, limit = 200, withDoses = false): string {
   return `WITH k AS (SELECT x.i, x.ids, x.dates, dmetaphone(x.fam) AS fam, dmetaphone(x.giv) AS giv
                        FROM jsonb_to_recordset(${keys}::jsonb) AS x(i int, ids text[], dates date[], fam text, giv text)),
-         c AS (SELECT k.i, u.id FROM k CROSS JOIN LATERAL (${candidateIdsSql('k', limit)}) u),
-         g AS (SELECT id, array_agg(i) AS batch_index FROM c GROUP BY id)
+         c AS (SELECT k.i, k.dates[1] AS dob, u.id FROM k CROSS JOIN LATERAL (${candidateIdsSql('k', limit)}) u),
+         g AS (SELECT id, array_agg(i) AS batch_index, array_agg(dob) AS dobs FROM c GROUP BY id)
        -- Each candidate by its primary key (a join on g could plan a scan of every patient).
        SELECT g.batch_index, ${CANDIDATE_COLUMNS}${withDoses ? `,
-              -- The ingest batch's view of the doses on file (earlier doses by ORC-3, de-duplication), saving a round trip.
-              (SELECT json_agg(json_build_object('id', v.id, 'patient_id', v.patient_id, 'organization_id', v.organization_id,
-                  'sender_vaccination_id', v.sender_vaccination_id, 'administered_date', v.administered_date, 'cvx', v.cvx, 'ndc', v.ndc,
-                  'lot_number', v.lot_number, 'historical', v.historical, 'deleted', v.deleted, 'completion_status', v.completion_status,
-                  'consolidated_into', v.consolidated_into) ORDER BY v.id) FROM vaccination v WHERE v.patient_id = p.id) AS doses` : ''}
+              -- The ingest batch's view of the doses on file (earlier doses by ORC-3, de-duplication), saving a round trip:
+              -- only of the candidates born on a record's own birth date, the ones a record almost always matches; NULL
+              -- (not read) for the others, whose doses the batch reads apart in the rare case it matches one of them.
+              CASE WHEN p.birth_date = ANY(g.dobs) THEN ${dosesOnFileSql('p.id')} END AS doses` : ''}
          FROM g CROSS JOIN LATERAL (SELECT * FROM patient p WHERE p.id = g.id OFFSET 0) p
         WHERE p.status IN ('active','provisional')`;
 }
