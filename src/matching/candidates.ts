@@ -163,7 +163,8 @@ export function dosesOnFileSql(patientId: string): string {
 /** The batch candidate statement; `keys` is a parameter or a literal holding candidateKeys' JSON (a caller can then
  *  send it in one round trip with other statements). Rows: batch_index (the records it is a candidate of) + columns. */
 export function candidatesBatchSql(keys: string, limit = 200, withDoses = false): string {
-  return `WITH k AS (SELECT x.i, x.ids, x.dates, dmetaphone(x.fam) AS fam, dmetaphone(x.giv) AS giv
+  // MATERIALIZED: each record's metaphones computed once, not again in each of the key's ~20 index probes.
+  return `WITH k AS MATERIALIZED (SELECT x.i, x.ids, x.dates, dmetaphone(x.fam) AS fam, dmetaphone(x.giv) AS giv
                        FROM jsonb_to_recordset(${keys}::jsonb) AS x(i int, ids text[], dates date[], fam text, giv text)),
          c AS (SELECT k.i, k.dates[1] AS dob, u.id FROM k CROSS JOIN LATERAL (${candidateIdsSql('k', limit)}) u),
          g AS (SELECT id, array_agg(i) AS batch_index, array_agg(dob) AS dobs FROM c GROUP BY id)

@@ -51,7 +51,8 @@ const RESOLVE_SQL = `WITH RECURSIVE q AS (
   audited AS (INSERT INTO audit_event (actor_kind, actor_id, organization_id, action, patient_id, object_type, object_id, detail)
               SELECT 'sender', q.actor, q.org, 'query', e.id, 'qbp', q.ctl, q.detail FROM exact e JOIN q ON q.k = e.k
                WHERE set_config('synchronous_commit', 'off', true) = 'off'),
-  open AS (SELECT q.k, q.cids AS ids, q.dates, dmetaphone(q.fam) AS fam, dmetaphone(q.giv) AS giv, cardinality(q.ids) > 0 AS with_ids FROM q
+  -- MATERIALIZED: each query's metaphones computed once, not again in each of the blocking key's ~20 index probes.
+  open AS MATERIALIZED (SELECT q.k, q.cids AS ids, q.dates, dmetaphone(q.fam) AS fam, dmetaphone(q.giv) AS giv, cardinality(q.ids) > 0 AS with_ids FROM q
             WHERE NOT EXISTS (SELECT 1 FROM exact e WHERE e.k = q.k)),
   cand AS (SELECT o.k, o.with_ids, u.id FROM open o CROSS JOIN LATERAL (${candidateIdsSql('o', CANDIDATE_LIMIT)}) u)
   SELECT e.k, true AS exact, x.*, ${VACCINATIONS_SQL} AS vaccinations, NULL::json AS identifiers, NULL::json AS sources
