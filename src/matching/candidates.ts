@@ -153,7 +153,7 @@ export function candidateIdsSql(k: string, limit = 200): string {
 }
 
 /** A patient's doses on file as the ingest batch reads them (earlier doses by ORC-3, de-duplication): a JSON array. */
-export function dosesOnFileSql(patientId: string): string {
+function dosesOnFileSql(patientId: string): string {
   return `COALESCE((SELECT json_agg(json_build_object('id', v.id, 'patient_id', v.patient_id, 'organization_id', v.organization_id,
                   'sender_vaccination_id', v.sender_vaccination_id, 'administered_date', v.administered_date, 'cvx', v.cvx, 'ndc', v.ndc,
                   'lot_number', v.lot_number, 'historical', v.historical, 'deleted', v.deleted, 'completion_status', v.completion_status,
@@ -171,8 +171,8 @@ export function candidatesBatchSql(keys: string, limit = 200, withDoses = false)
        -- Each candidate by its primary key (a join on g could plan a scan of every patient).
        SELECT g.batch_index, ${CANDIDATE_COLUMNS}${withDoses ? `,
               -- The ingest batch's view of the doses on file (earlier doses by ORC-3, de-duplication), saving a round trip:
-              -- only of the candidates born on a record's own birth date, the ones a record almost always matches; NULL
-              -- (not read) for the others, whose doses the batch reads apart in the rare case it matches one of them.
+              -- only of the candidates born on a record's own birth date, the only ones the scorer matches (rule
+              -- birthDateNotExact); NULL (not read) for the others.
               CASE WHEN p.birth_date = ANY(g.dobs) THEN ${dosesOnFileSql('p.id')} END AS doses` : ''}
          FROM g CROSS JOIN LATERAL (SELECT * FROM patient p WHERE p.id = g.id OFFSET 0) p
         WHERE p.status IN ('active','provisional')`;

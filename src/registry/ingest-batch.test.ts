@@ -63,6 +63,12 @@ const PHASE2: Msg[] = [
   child('P2-8', 0, 'F9', 'Fischer', 'Finn', '20250102', [{ id: 'f9', date: '20250301', cvx: '20' }]),
 ];
 
+// Phase 3: a child on file under the same MRN with the birth date a day off, updating a dose by ORC-3 (the batch reads
+// doses on file only of candidates born on the record's birth date; this one is a possible match, as one by one).
+const PHASE3: Msg[] = [
+  child('P3-1', 0, 'E1', 'Evans', 'Eli', '20210102', [{ id: 'e1', date: '20220101', cvx: '83', lot: 'FIXEDLOT', action: 'U' }], { sex: 'M', street: '9 Oak St' }),
+];
+
 let single: TestDatabase, batched: TestDatabase;
 const ctxs: RegistryContext[] = [];
 const senders: Sender[][] = [];
@@ -110,11 +116,11 @@ test('the batch path stores exactly what the one-message path stores', async () 
   // One by one through the one-message path.
   process.env.IIS_INGEST_BATCH = '0';
   try {
-    for (const m of [...PHASE1, ...PHASE2]) answers[0]!.push(await handleHl7Message(ctxs[0]!, vxu(m), senders[0]![m.facility]!, 'http'));
+    for (const m of [...PHASE1, ...PHASE2, ...PHASE3]) answers[0]!.push(await handleHl7Message(ctxs[0]!, vxu(m), senders[0]![m.facility]!, 'http'));
   } finally { delete process.env.IIS_INGEST_BATCH; }
   // All of a phase at once through the batcher.
   const before = { ...ingestBatchStats };
-  for (const phase of [PHASE1, PHASE2]) {
+  for (const phase of [PHASE1, PHASE2, PHASE3]) {
     answers[1]!.push(...await Promise.all(phase.map((m) => handleHl7Message(ctxs[1]!, vxu(m), senders[1]![m.facility]!, 'http'))));
   }
   // Batches of several messages formed, some waited for a later batch, none failed.

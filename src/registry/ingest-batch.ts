@@ -12,7 +12,7 @@
 // a failed batch) goes through the one-message path, message by message, so one bad message never fails others.
 import type { Pool, PoolClient } from 'pg';
 import type { CanonicalSubmission, ObservationRecord, VaccinationRecord, MatchDecision } from '../pipeline/canonical.ts';
-import { candidatesBatchSql, candidateKeys, candidatesFromBatchRows, birthDateVariants, dosesOnFileSql, type Candidate } from '../matching/candidates.ts';
+import { candidatesBatchSql, candidateKeys, candidatesFromBatchRows, birthDateVariants, type Candidate } from '../matching/candidates.ts';
 import { decideMatch } from '../matching/matcher.ts';
 import { personFromRecord, scorePair, type MatchPerson } from '../matching/score.ts';
 import { consolidateDoses, DEFAULT_DEDUP_OPTIONS, type DoseForDedup } from '../matching/dedup.ts';
@@ -40,8 +40,8 @@ export function batchable(sub: CanonicalSubmission): boolean {
 }
 
 /** Counters (bench and tests): batches committed, messages they stored or answered as resends, the largest batch,
- *  messages deferred to a later batch, batches that failed and went one by one, candidates read for scoring, matches whose doses were read apart. */
-export const ingestBatchStats = { batches: 0, messages: 0, largest: 0, deferred: 0, failed: 0, candidates: 0, dosesReadApart: 0 };
+ *  messages deferred to a later batch, batches that failed and went one by one, candidates read for scoring. */
+export const ingestBatchStats = { batches: 0, messages: 0, largest: 0, deferred: 0, failed: 0, candidates: 0 };
 
 /** IIS_INGEST_EXPLAIN=N (diagnosis): EXPLAIN ANALYZE the candidate and store statements once, after N batches. */
 const explained = { candidates: false, store: false };
@@ -241,14 +241,10 @@ async function storeBatch(pool: Pool, batch: Queued[]): Promise<Queued[]> {
     // the candidates, after the locks.
     const onFile = new Map<number, ExistingDose[]>();
     for (const r of results[results.length - 1]!.rows) if (r.doses) onFile.set(r.id, r.doses);
-    // A match born on another day than the record says (a corrected birth date): its doses were not read with the
-    // candidates; read now, in the same transaction.
-    const unread = [...new Set(items.filter((it) => !it.newPatient && !onFile.has(it.patientId)).map((it) => it.patientId))];
-    if (unread.length) {
-      const { rows: extra } = await client.query(`SELECT p.id, ${dosesOnFileSql('p.id')} AS doses FROM unnest($1::bigint[]) AS p(id)`, [unread]);
-      for (const r of extra) onFile.set(Number(r.id), r.doses);
-      ingestBatchStats.dosesReadApart += unread.length;
-    }
+    // The scorer matches only a candidate born on the record's birth date (its safety rule), and those are the ones
+    // whose doses were read. Should that rule change, a match without them fails the batch, which then goes message
+    // by message (the one-message path reads the doses of whatever it matches).
+    if (items.some((it) => !it.newPatient && !onFile.has(it.patientId))) throw new Error('a match born on another day than its record: doses not read');
 
     const rows = buildRows(items, onFile, ids.vac.map(Number));
     if (items.length && process.env.IIS_INGEST_EXPLAIN && !explained.store && ingestBatchStats.batches >= Number(process.env.IIS_INGEST_EXPLAIN)) {
