@@ -191,10 +191,12 @@ test('concurrent submissions about the same new child create one patient', async
   const clients = await Promise.all([0, 1, 2].map(() => db.pool.connect()));
   await Promise.all(clients.map((c) => c.query('BEGIN')));
   const results = await Promise.all(clients.map(async (c) => {
-    const out = await recordPatient(c, r, { organizationId: null });
-    await c.query('COMMIT');
-    c.release();
-    return out;
+    // A failure rolls back (freeing the birth-date lock the others wait on) and releases, so the test fails, not hangs.
+    try {
+      const out = await recordPatient(c, r, { organizationId: null });
+      await c.query('COMMIT');
+      return out;
+    } catch (e) { await c.query('ROLLBACK').catch(() => {}); throw e; } finally { c.release(); }
   }));
   assert.equal(new Set(results.map((x) => x.patientId)).size, 1);
   assert.deepEqual(results.map((x) => x.decision.outcome).sort(), ['match', 'match', 'new']);
