@@ -51,8 +51,8 @@ const NEAREST_BIRTH_DATES = 5;
  *  candidate load each. `dob` is the record's birth date (SQL, NULL when it has none: then any few); `from` joins `k`
  *  where it is a CTE rather than a lateral row. */
 function sameNamesSql(k: string, dob: string, from = ''): string {
-  const same = `SELECT p.id FROM patient p${from} WHERE ${k}.fam IS NOT NULL AND ${k}.giv IS NOT NULL
-                   AND dmetaphone(p.family_name) = ${k}.fam AND dmetaphone(p.given_name) = ${k}.giv AND p.status IN ('active','provisional')`;
+  const patients = `SELECT p.id FROM patient p${from} WHERE ${k}.fam IS NOT NULL AND ${k}.giv IS NOT NULL AND p.status IN ('active','provisional')`;
+  const same = `${patients} AND dmetaphone(p.family_name) = ${k}.fam AND dmetaphone(p.given_name) = ${k}.giv`;
   const n = NEAREST_BIRTH_DATES;
   // Each side is a range of 0420's whole key, written as row comparisons (the same names from the record's birth date
   // to +-infinity), in that key's order: no other index can serve them, so no plan walks a birth-date index filtering
@@ -60,10 +60,9 @@ function sameNamesSql(k: string, dob: string, from = ''): string {
   const key = `(dmetaphone(p.family_name), dmetaphone(p.given_name), p.birth_date)`;
   const at = (date: string) => `(${k}.fam, ${k}.giv, ${date})`;
   const order = (dir: string) => `ORDER BY dmetaphone(p.family_name) ${dir}, dmetaphone(p.given_name) ${dir}, p.birth_date ${dir}`;
-  const ranged = `SELECT p.id FROM patient p${from} WHERE ${k}.fam IS NOT NULL AND ${k}.giv IS NOT NULL AND p.status IN ('active','provisional')`;
-  return `(${ranged} AND ${key} >= ${at(dob)} AND ${key} <= ${at(`'infinity'::date`)} ${order('ASC')} LIMIT ${n})
+  return `(${patients} AND ${key} >= ${at(dob)} AND ${key} <= ${at(`'infinity'::date`)} ${order('ASC')} LIMIT ${n})
                  UNION
-                 (${ranged} AND ${key} < ${at(dob)} AND ${key} >= ${at(`'-infinity'::date`)} ${order('DESC')} LIMIT ${n})
+                 (${patients} AND ${key} < ${at(dob)} AND ${key} >= ${at(`'-infinity'::date`)} ${order('DESC')} LIMIT ${n})
                  UNION
                  (${same} AND p.birth_date IS NULL LIMIT ${n})
                  UNION
