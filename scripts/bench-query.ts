@@ -9,6 +9,7 @@ import os from 'node:os';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Session } from 'node:inspector/promises';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createPool } from '../src/registry/database.ts';
 import { migrate } from '../src/registry/migrate.ts';
 import { loadConfig } from '../src/config.ts';
@@ -16,6 +17,7 @@ import { getRegistryContext } from '../src/registry/context.ts';
 import { createFacility, authenticateSender } from '../src/registry/senders.ts';
 import { handleHl7Message } from '../src/registry/hl7.ts';
 import { explainZ34Batch } from '../src/registry/hl7-query.ts';
+import { flushWriteBehind } from '../src/registry/write-behind.ts';
 import { processQbpText } from '../src/hl7v2/process.ts';
 import { FAMILY, rng } from './synthetic.ts';
 import { pct, postgresCpuSeconds, scratchDatabase, type ScratchDatabase } from './bench-support.ts';
@@ -153,6 +155,8 @@ async function main() {
     const answers: Record<string, number> = {};
     const cpu0 = process.cpuUsage();
     const pg0 = postgresCpuSeconds(dataDir);
+    const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    loopDelay.enable();
     const tq = performance.now();
     let next = 0;
     await Promise.all(Array.from({ length: CLIENTS }, async () => {
@@ -169,7 +173,9 @@ async function main() {
         answers[key] = (answers[key] ?? 0) + 1;
       }
     }));
+    await flushWriteBehind(pool); // the Z31 audits written behind their answers are part of the run
     const seconds = (performance.now() - tq) / 1000;
+    loopDelay.disable();
     if (inspector) { const { profile } = await inspector.post('Profiler.stop'); fs.writeFileSync(profileFile!, JSON.stringify(profile)); inspector.disconnect(); }
     const cpu = process.cpuUsage(cpu0);
     const pg1 = postgresCpuSeconds(dataDir);
@@ -187,6 +193,8 @@ async function main() {
       console.log('statements (PostgreSQL execution time, top 12):');
       for (const r of rows) console.log(`  ${String(r.calls).padStart(7)} calls ${String(r.total_ms).padStart(7)} ms total ${String(r.mean_ms).padStart(7)} ms mean ${String(r.pages).padStart(6)} pages  ${r.query}`);
     }
+    // How long a ready answer or query can wait for the registry's one thread (a cause of the latency tail).
+    console.log(`event-loop delay: p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms`);
     console.log(`load after run: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   } finally {
     await pool.end();

@@ -1,6 +1,6 @@
 // Z34 answered through the batched look-up: queries arriving together each get their own answer (the same as one at
 // a time), an identifier of a merged patient answers with the survivor, a wrong birth date on an identifier hit falls
-// back to the matcher, and every record shown is audited before the answer goes out.
+// back to the matcher, and every record shown is audited (a Z31's candidates just behind the answer).
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { freshDatabase, type TestDatabase } from '../../test/support/postgres.ts';
@@ -11,6 +11,7 @@ import { createFacility, authenticateSender, type Sender } from './senders.ts';
 import { handleHl7Message } from './hl7.ts';
 import { transaction } from './database.ts';
 import { mergePatients } from '../matching/store.ts';
+import { flushWriteBehind } from './write-behind.ts';
 
 let db: TestDatabase;
 let ctx: RegistryContext;
@@ -68,6 +69,7 @@ test('queries sent together each get their own answer, the same as one at a time
     assert.ok(together[i]!.response.includes(`|${c.cvx}^`), `dose ${c.cvx} in the answer for ${c.given}`);
   }
   assert.equal(parseEr7(together[4]!.response).get('QAK', 2), 'NF');
+  await flushWriteBehind(db.pool);
   const audited = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_event WHERE action = 'query' AND patient_id = ANY($1)`, [ids]);
   assert.ok(audited.rows[0]!.n >= 8, `every record shown is audited (${audited.rows[0]!.n})`);
   // An identifier hit is audited by the look-up itself: once per answer (sent twice above), for that patient only.
@@ -87,4 +89,27 @@ test("a merged patient's identifier answers with the surviving record; a wrong b
   assert.equal(r.patientId, a.patientId, 'the survivor answers');
   const wrongDob = await handleHl7Message(ctx, qbp('QB-QD', { mrn: 'QB-M1', family: 'Zzyzx', given: 'Nemo', dob: '20010101' }), sender, 'http');
   assert.equal(parseEr7(wrongDob.response).get('QAK', 2), 'NF', wrongDob.response);
+});
+
+test("a candidate list (Z31) shows each candidate's stored record, and each is audited for that query", async () => {
+  // Two children of the same name born a day apart, reported by two facilities: the matcher keeps them apart (a birth
+  // date that differs never matches), and a name query without an identifier can only list them.
+  const a = await handleHl7Message(ctx, vxu(21, { mrn: 'QB-T1', family: 'Gallagher', given: 'Rory', dob: '20210415', sex: 'M', cvx: '08', date: '20210415' }), sender, 'http');
+  const other = await createFacility(db.pool, { name: 'Other clinic', code: 'OTHER' });
+  const otherSender = (await authenticateSender(db.pool, other.username, other.password))!;
+  const b = await handleHl7Message(ctx, vxu(22, { mrn: 'QB-T2', family: 'Gallagher', given: 'Rory', dob: '20210416', sex: 'M', cvx: '08', date: '20210416' }), otherSender, 'http');
+  assert.equal(a.ackCode, 'AA', a.response); assert.equal(b.ackCode, 'AA', b.response);
+  assert.notEqual(a.patientId, b.patientId);
+  const r = await handleHl7Message(ctx, qbp('QB-Z31', { family: 'Gallagher', given: 'Rory', dob: '20210415' }), sender, 'http');
+  assert.equal(parseEr7(r.response).get('MSH', 21), 'Z31', r.response);
+  const listed = r.response.split('\r').filter((l) => l.startsWith('PID|'));
+  assert.equal(listed.length, 2, r.response);
+  for (const [pid, mrn, dob] of [[a.patientId, 'QB-T1', '20210415'], [b.patientId, 'QB-T2', '20210416']] as const) {
+    const line = listed.find((l) => l.includes(`|${pid}^^^IIS^SR~${mrn}^^^`));
+    assert.ok(line, `${mrn} listed with its registry id ${pid} and identifier: ${r.response}`);
+    assert.ok(line!.includes(`|Gallagher^Rory^^^^^L|Mother^^^^^^M|${dob}|M|`), line);
+  }
+  await flushWriteBehind(db.pool);
+  const { rows } = await db.pool.query(`SELECT patient_id, actor_id FROM audit_event WHERE action = 'query' AND object_id = 'QB-Z31' ORDER BY patient_id`);
+  assert.deepEqual(rows.map((x) => [Number(x.patient_id), x.actor_id]), [a.patientId!, b.patientId!].sort((x, y) => x - y).map((id) => [id, sender.username]));
 });

@@ -6,12 +6,13 @@ import { buildRspZ31, buildRspZ32, buildRspZ33, buildRspZ42, type RspOptions, ty
 import type { Finding, PatientRecord } from '../pipeline/canonical.ts';
 import { decideMatch } from '../matching/matcher.ts';
 import { personFromRecord } from '../matching/score.ts';
-import { blockingKeys, candidateFromRow, candidateIdsSql, CANDIDATE_SOURCES_SQL, type Candidate } from '../matching/candidates.ts';
+import { blockingKeys, candidateFromRow, candidateIdsSql, type Candidate } from '../matching/candidates.ts';
 import type { RegistryContext } from './context.ts';
 import type { Sender } from './senders.ts';
-import { PATIENT_SQL, VACCINATIONS_SQL, recordFromRow, vaccinationFromRow, type StoredVaccination } from './patients.ts';
+import { PATIENT_SQL, PATIENT_IDS_SQL, VACCINATIONS_SQL, recordFromRow, vaccinationFromRow, type StoredVaccination } from './patients.ts';
 import { responseControlId, type Hl7Answer } from './hl7.ts';
 import { createBatcher } from './batcher.ts';
+import { writeBehind } from './write-behind.ts';
 
 const isoToday = (d: Date) => d.toISOString().slice(0, 10);
 
@@ -25,8 +26,11 @@ const isoToday = (d: Date) => d.toISOString().slice(0, 10);
 interface Resolved {
   /** The one patient an identifier (followed through merges) points to, agreeing on the birth date, with its history. */
   exact?: { id: number; patient: PatientRecord; vaccinations: StoredVaccination[] };
-  /** Otherwise the matcher's candidates (what scoring reads). */
+  /** Otherwise the matcher's candidates (what scoring reads)... */
   candidates: Candidate[];
+  /** ...and their rows, for the records a Z31 shows (recordFromRow). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  rows: Map<number, any>;
 }
 
 const CANDIDATE_LIMIT = 200; // as matchPerson's findCandidates
@@ -55,14 +59,17 @@ const RESOLVE_SQL = `WITH RECURSIVE q AS (
   open AS MATERIALIZED (SELECT q.k, q.cids AS ids, q.dates, dmetaphone(q.fam) AS fam, dmetaphone(q.giv) AS giv, cardinality(q.ids) > 0 AS with_ids FROM q
             WHERE NOT EXISTS (SELECT 1 FROM exact e WHERE e.k = q.k)),
   cand AS (SELECT o.k, o.with_ids, u.id FROM open o CROSS JOIN LATERAL (${candidateIdsSql('o', CANDIDATE_LIMIT)}) u)
-  SELECT e.k, true AS exact, x.*, ${VACCINATIONS_SQL} AS vaccinations, NULL::json AS identifiers, NULL::json AS sources
+  SELECT e.k, true AS exact, x.*, ${VACCINATIONS_SQL} AS vaccinations, NULL::json AS sources
     FROM exact e JOIN LATERAL (${PATIENT_SQL} FROM patient p WHERE p.id = e.id) x ON true JOIN patient p ON p.id = e.id
   UNION ALL
-  -- Candidates carry only what scoring reads; the records a Z31 shows are read after scoring (SHOW_SQL).
-  -- A candidate's identifiers only when the query has some: scoring compares identifiers only when both records do.
-  SELECT c.k, false, p.*, NULL::json, NULL::jsonb, NULL::json,
-         CASE WHEN c.with_ids THEN COALESCE((SELECT json_agg(json_build_object('value', i.id_value, 'authority', i.authority, 'type', i.id_type))
-                     FROM patient_identifier i WHERE i.patient_id = p.id), '[]') ELSE '[]' END, ${CANDIDATE_SOURCES_SQL}
+  -- Candidates carry what scoring reads and what a Z31 shows (identifiers; the newest source records, whose first is
+  -- the record's latest), so a candidate list is answered without a second look-up.
+  SELECT c.k, false, p.*, ${PATIENT_IDS_SQL} AS ids, NULL::jsonb AS latest, NULL::json AS vaccinations,
+         -- Of each source record only what scoring and a PID read (the whole record would double the bytes parsed).
+         COALESCE((SELECT json_agg(jsonb_build_object('name', d->'name', 'aliases', d->'aliases', 'guardians', d->'guardians',
+                     'race', d->'race', 'ethnicity', d->'ethnicity') ORDER BY s.received_at DESC, s.id DESC)
+                     FROM (SELECT demographics AS d, received_at, id FROM patient_source_record WHERE patient_id = p.id
+                            ORDER BY received_at DESC, id DESC LIMIT 5) s), '[]') AS sources
     FROM cand c CROSS JOIN LATERAL (SELECT * FROM patient p WHERE p.id = c.id AND p.status IN ('active','provisional') OFFSET 0) p`;
 
 /** The records a query shows after scoring (a Z31's candidates, or the matcher's one match with its history), each
@@ -113,11 +120,16 @@ async function resolveBatch(pool: Pool, lookups: Lookup[]): Promise<Resolved[]> 
   const keys = resolveKeys(lookups);
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   const { rows } = await pool.query<any>({ name: 'hl7.resolveZ34', text: RESOLVE_SQL, values: [JSON.stringify(keys)] });
-  const out: Resolved[] = lookups.map(() => ({ candidates: [] }));
+  const out: Resolved[] = lookups.map(() => ({ candidates: [], rows: new Map() }));
   for (const r of rows) {
     const slot = out[r.k]!;
     if (r.exact) slot.exact = { id: r.id, patient: recordFromRow(r), vaccinations: (r.vaccinations as unknown[]).map(vaccinationFromRow) };
-    else slot.candidates.push(candidateFromRow(r));
+    else {
+      // The scorer compares identifiers only when the query has some too.
+      r.identifiers = (r.ids as { id_value: string; authority: string; id_type: string }[]).map((i) => ({ value: i.id_value, authority: i.authority, type: i.id_type }));
+      slot.candidates.push(candidateFromRow(r));
+      slot.rows.set(r.id, r);
+    }
   }
   return out;
 }
@@ -136,7 +148,20 @@ async function showBatch(pool: Pool, items: QueryAudit[]): Promise<Map<number, S
   return out;
 }
 
-interface QueryBatchers { resolve: (l: Lookup) => Promise<Resolved>; show: (a: QueryAudit) => Promise<Map<number, Shown>> }
+/** The audit events of records shown without a look-up of their own (a Z31's candidates, read by the look-up). */
+const AUDIT_SQL = `INSERT INTO audit_event (actor_kind, actor_id, organization_id, action, patient_id, object_type, object_id, detail)
+  SELECT 'sender', a.actor, a.org, 'query', a.id, 'qbp', a.ctl, a.detail
+    FROM jsonb_to_recordset($1::jsonb) AS a(id bigint, actor text, org bigint, ctl text, detail jsonb)
+   WHERE set_config('synchronous_commit', 'off', true) = 'off'`;
+
+async function auditBatch(pool: Pool, items: QueryAudit[]): Promise<void[]> {
+  const rowsIn = items.flatMap((a) => a.patientIds.map((id) => ({ id, actor: a.sender.username, org: a.sender.organizationId || null,
+    ctl: a.controlId ?? null, detail: { profile: a.profile } })));
+  await pool.query({ name: 'hl7.auditZ31', text: AUDIT_SQL, values: [JSON.stringify(rowsIn)] });
+  return items.map(() => undefined);
+}
+
+interface QueryBatchers { resolve: (l: Lookup) => Promise<Resolved>; show: (a: QueryAudit) => Promise<Map<number, Shown>>; audit: (a: QueryAudit) => Promise<void> }
 const batchers = new WeakMap<Pool, QueryBatchers>();
 function batchersFor(pool: Pool): QueryBatchers {
   let b = batchers.get(pool);
@@ -146,7 +171,8 @@ function batchersFor(pool: Pool): QueryBatchers {
     // patients, load ~3: 32/3/2 gave 3,128 q/s and p99 41 ms, 64/2/1 2,547 q/s and p99 50 ms, 16/3/2 2,174 q/s.
     // IIS_QUERY_BATCH, IIS_QUERY_IN_FLIGHT and IIS_AUDIT_IN_FLIGHT (the show batches) override them (for tuning on other machines).
     b = { resolve: createBatcher((rs) => resolveBatch(pool, rs), { maxBatch: Number(process.env.IIS_QUERY_BATCH) || 32, maxInFlight: Number(process.env.IIS_QUERY_IN_FLIGHT) || 3 }),
-      show: createBatcher((as) => showBatch(pool, as), { maxBatch: 32, maxInFlight: Number(process.env.IIS_AUDIT_IN_FLIGHT) || 2 }) };
+      show: createBatcher((as) => showBatch(pool, as), { maxBatch: 32, maxInFlight: Number(process.env.IIS_AUDIT_IN_FLIGHT) || 2 }),
+      audit: createBatcher((as) => auditBatch(pool, as), { maxBatch: 256, maxInFlight: 1 }) };
     batchers.set(pool, b);
   }
   return b;
@@ -180,8 +206,11 @@ async function answerHistory(ctx: RegistryContext, query: NonNullable<ReturnType
     } else if (ids.length > limit) {
       response = buildRspZ33(opts, 'TM');
     } else {
-      const records = await b.show({ ...audit, patientIds: ids });
-      response = buildRspZ31(opts, ids.filter((id) => records.has(id)).map((id) => ({ patient: records.get(id)!.patient, registryId: String(id) })), limit);
+      // The look-up read these records; their audit events are written behind the answer (as asynchronously committed
+      // as the others: a crash in the next moment could lose them, never a write), which spares a Z31 a second round trip.
+      const shown = ids.filter((id) => r.rows.has(id));
+      writeBehind(ctx.pool, `audit of query ${query.controlId ?? ''} by ${sender.username} (patients ${shown.join(', ')})`, () => b.audit({ ...audit, patientIds: shown }));
+      response = buildRspZ31(opts, shown.map((id) => ({ patient: recordFromRow({ ...r.rows.get(id), latest: r.rows.get(id).sources[0] ?? null }), registryId: String(id) })), limit);
     }
   }
   return { response, ackCode: 'AA', duplicate: false, patientId: exactId };

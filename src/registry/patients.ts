@@ -29,13 +29,14 @@ export async function loadPatientRecord(db: Q, patientId: number): Promise<Patie
   return recordFromRow(p);
 }
 
+/** Patient p's identifiers, each once (JSON): recordFromRow's `ids`. */
+export const PATIENT_IDS_SQL = `COALESCE((SELECT json_agg(i ORDER BY i.id_type, i.authority, i.id_value)
+                   FROM (SELECT DISTINCT id_value, authority, id_type FROM patient_identifier WHERE patient_id = p.id) i), '[]')`;
+
 /** Patient p's row, its identifiers (`ids`) and newest source record (`latest`): what recordFromRow reads. */
-export const PATIENT_SQL = `SELECT p.*,
-       COALESCE((SELECT json_agg(i ORDER BY i.id_type, i.authority, i.id_value)
-                   FROM (SELECT DISTINCT id_value, authority, id_type FROM patient_identifier WHERE patient_id = p.id) i), '[]') AS ids,
+export const PATIENT_SQL = `SELECT p.*, ${PATIENT_IDS_SQL} AS ids,
        (SELECT demographics FROM patient_source_record WHERE patient_id = p.id ORDER BY received_at DESC, id DESC LIMIT 1) AS latest`;
 
-/** The consolidated record and the doses that count in one round trip (a QBP Z32 answer). */
 /** Patient p's doses that count, each with its observations, oldest first (JSON; vaccinationFromRow reads each). */
 export const VACCINATIONS_SQL = `COALESCE((SELECT json_agg(x ORDER BY x.administered_date, x.id) FROM (
          SELECT v.*, COALESCE((SELECT json_agg(o ORDER BY o.id) FROM observation o WHERE o.patient_id = v.patient_id AND o.vaccination_id = v.id), '[]') AS obs

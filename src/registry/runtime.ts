@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Config } from '../config.ts';
 import { createPool, ensureDatabase, startEmbeddedPostgres, withDatabase, type Pool, type RunningPostgres } from './database.ts';
 import { migrate } from './migrate.ts';
+import { flushWriteBehind } from './write-behind.ts';
 
 export interface OpenDatabase {
   pool: Pool;
@@ -27,6 +28,7 @@ export async function openDatabase(config: Config, opts: { migrate?: boolean; lo
     pool,
     url,
     async close() {
+      await flushWriteBehind(pool);
       await pool.end();
       if (server) await server.stop();
     },

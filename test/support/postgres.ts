@@ -2,6 +2,7 @@
 // file clones it (CREATE DATABASE ... TEMPLATE), which takes milliseconds and isolates files from each other.
 import pg from 'pg';
 import { createPool, withDatabase } from '../../src/registry/database.ts';
+import { flushWriteBehind } from '../../src/registry/write-behind.ts';
 
 export interface TestDatabase {
   url: string;
@@ -35,6 +36,7 @@ export async function freshDatabase(poolSize = 10): Promise<TestDatabase> {
     url,
     pool,
     async close() {
+      await flushWriteBehind(pool);
       await pool.end();
       const c = new pg.Client({ connectionString: admin });
       await c.connect();
