@@ -108,7 +108,10 @@ export async function explainZ34Batch(pool: Pool, records: PatientRecord[], send
   const client = await pool.connect();
   try {
     await client.query(`SET plan_cache_mode = force_generic_plan; PREPARE explain_z34 AS ${RESOLVE_SQL}`);
-    const { rows } = await client.query(`EXPLAIN (ANALYZE, BUFFERS) EXECUTE explain_z34(${client.escapeLiteral(JSON.stringify(resolveKeys(lookups)))})`);
+    // Twice: the first execution fills this backend's caches (catalog, type output functions); the second is typical.
+    const explain = `EXPLAIN (ANALYZE, BUFFERS) EXECUTE explain_z34(${client.escapeLiteral(JSON.stringify(resolveKeys(lookups)))})`;
+    await client.query(explain);
+    const { rows } = await client.query(explain);
     await client.query('DEALLOCATE explain_z34; RESET plan_cache_mode');
     return rows.map((r) => r['QUERY PLAN']).join('\n');
   } finally {
