@@ -18,9 +18,10 @@ const isoToday = (d: Date) => d.toISOString().slice(0, 10);
 
 
 // ------------------------------------------------------------------------------------------------ Z34, batched
-// A Z34 is answered with one statement for the look-up (identifier, merge chain, history; or the matcher's candidates
-// with their records) and one for its audit event, each shared by the queries that arrive while the database is busy
-// (batcher.ts): the per-statement cost is paid once per batch. Identifier hits come first (followed through merges,
+// A Z34 is answered with one statement for the look-up (identifier, merge chain, history and audit event; or the
+// matcher's candidates with their records), shared by the queries that arrive while the database is busy (batcher.ts):
+// the per-statement cost is paid once per batch. A Z31's audit events follow in a write-behind batch; the matcher's
+// one match takes a second statement for its history and audit event. Identifier hits come first (followed through merges,
 // agreeing on the birth date), then the matcher's candidates and scores.
 
 interface Resolved {
@@ -72,8 +73,8 @@ const RESOLVE_SQL = `WITH RECURSIVE q AS (
                             ORDER BY received_at DESC, id DESC LIMIT 5) s), '[]') AS sources
     FROM cand c CROSS JOIN LATERAL (SELECT * FROM patient p WHERE p.id = c.id AND p.status IN ('active','provisional') OFFSET 0) p`;
 
-/** The records a query shows after scoring (a Z31's candidates, or the matcher's one match with its history), each
- *  audited in the same statement (committed without waiting for the WAL flush, as above). */
+/** The record a query shows after scoring when the look-up did not read it whole (the matcher's one match, with its
+ *  history), audited in the same statement (committed without waiting for the WAL flush, as above). */
 const SHOW_SQL = `WITH s AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS s(k int, id bigint, history boolean, actor text, org bigint, ctl text, detail jsonb)),
   audited AS (INSERT INTO audit_event (actor_kind, actor_id, organization_id, action, patient_id, object_type, object_id, detail)
               SELECT 'sender', s.actor, s.org, 'query', s.id, 'qbp', s.ctl, s.detail FROM s
