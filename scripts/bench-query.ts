@@ -187,11 +187,11 @@ async function main() {
     }
     console.log(`Z34: ${latencies.length} queries in ${seconds.toFixed(1)} s = ${(latencies.length / seconds).toFixed(0)} queries/s; p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms, max ${latencies[latencies.length - 1]!.toFixed(1)} ms (${CLIENTS} clients, ${PATIENTS} patients); CPU per query: registry ${((cpu.user + cpu.system) / 1000 / latencies.length).toFixed(2)} ms${pg0 !== undefined && pg1 !== undefined ? ` + PostgreSQL ${(((pg1 - pg0) * 1000) / latencies.length).toFixed(2)} ms` : ''}`);
     if (STATEMENTS) {
-      const { rows } = await pool.query(`SELECT calls, round(total_exec_time::numeric, 0) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms,
+      const { rows } = await pool.query(`SELECT calls, round(total_exec_time::numeric, 0) AS total_ms, round(mean_exec_time::numeric, 3) AS mean_ms, round(stddev_exec_time::numeric, 3) AS sd_ms, round(max_exec_time::numeric, 1) AS max_ms,
           round(shared_blks_hit::numeric / greatest(calls, 1), 1) AS pages, left(regexp_replace(query, '\\s+', ' ', 'g'), 110) AS query
         FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 12`);
       console.log('statements (PostgreSQL execution time, top 12):');
-      for (const r of rows) console.log(`  ${String(r.calls).padStart(7)} calls ${String(r.total_ms).padStart(7)} ms total ${String(r.mean_ms).padStart(7)} ms mean ${String(r.pages).padStart(6)} pages  ${r.query}`);
+      for (const r of rows) console.log(`  ${String(r.calls).padStart(7)} calls ${String(r.total_ms).padStart(7)} ms total ${String(r.mean_ms).padStart(7)} ms mean (sd ${r.sd_ms}, max ${r.max_ms}) ${String(r.pages).padStart(6)} pages  ${r.query}`);
     }
     // How long a ready answer or query can wait for the registry's one thread (a cause of the latency tail).
     console.log(`event-loop delay: p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms`);
