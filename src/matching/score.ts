@@ -93,10 +93,28 @@ const SUFFIX_CANON: Record<string, string> = { JUNIOR: 'JR', SENIOR: 'SR', '2ND'
 /** Upper case, accents (and their mojibake) removed, only letters, digits, space and hyphen kept. */
 export function normalizeText(s: string | undefined): string {
   if (!s) return '';
-  return s.normalize('NFD').replace(/[^\x20-\x7e]/g, '').toUpperCase().replace(/[^A-Z0-9 \-']/g, ' ')
-    .replace(/'/g, '').replace(/\s+/g, ' ').trim();
+  let n = normalizedText.get(s);
+  if (n === undefined) {
+    n = s.normalize('NFD').replace(/[^\x20-\x7e]/g, '').toUpperCase().replace(/[^A-Z0-9 \-']/g, ' ')
+      .replace(/'/g, '').replace(/\s+/g, ' ').trim();
+    remember(normalizedText, s, n);
+  }
+  return n;
 }
-const squash = (s: string) => s.replace(/[ \-]/g, '');
+const squash = (s: string) => {
+  let q = squashed.get(s);
+  if (q === undefined) remember(squashed, s, (q = s.replace(/[ \-]/g, '')));
+  return q;
+};
+
+// Names, streets and cities repeat across the records scored (every candidate's normalized afresh): their normal
+// forms are remembered, up to a bound (then forgotten all at once; the cache is a speed-up, not state).
+const normalizedText = new Map<string, string>();
+const squashed = new Map<string, string>();
+function remember(cache: Map<string, string>, k: string, v: string): void {
+  if (cache.size >= 100_000) cache.clear();
+  cache.set(k, v);
+}
 
 export function isPlaceholderName(given: string | undefined): boolean {
   const g = squash(normalizeText(given));
