@@ -170,11 +170,13 @@ const batchers = new WeakMap<Pool, QueryBatchers>();
 function batchersFor(pool: Pool): QueryBatchers {
   let b = batchers.get(pool);
   if (!b) {
-    // A few look-ups in flight keep both cores busy (PostgreSQL works on some while the registry builds answers from
-    // another); batches of at most 32 keep a batch's answers from holding the event loop long. bench:query, 30,000
-    // patients, load ~3: 32/3/2 gave 3,128 q/s and p99 41 ms, 64/2/1 2,547 q/s and p99 50 ms, 16/3/2 2,174 q/s.
+    // Two look-ups in flight: PostgreSQL executes one while the registry builds the other's answers, so concurrent
+    // clients settle into two groups that alternate between the two cores; at most 25 per batch keeps the groups even
+    // at 50 clients and a batch's answers from holding the event loop long. bench:query, 100,000 patients, 50 clients,
+    // 6 interleaved runs each (2026-12-07): 25/2 p99 21.2-36.7 ms (median ~24), 32/3 26.3-39.5 ms (median ~29), 16/4
+    // and 18/3 no better than 32/3 (earlier, 30,000 patients: 64/2 and 16/3 worse than 32/3).
     // IIS_QUERY_BATCH, IIS_QUERY_IN_FLIGHT and IIS_AUDIT_IN_FLIGHT (the show batches) override them (for tuning on other machines).
-    b = { resolve: createBatcher((rs) => resolveBatch(pool, rs), { maxBatch: Number(process.env.IIS_QUERY_BATCH) || 32, maxInFlight: Number(process.env.IIS_QUERY_IN_FLIGHT) || 3 }),
+    b = { resolve: createBatcher((rs) => resolveBatch(pool, rs), { maxBatch: Number(process.env.IIS_QUERY_BATCH) || 25, maxInFlight: Number(process.env.IIS_QUERY_IN_FLIGHT) || 2 }),
       show: createBatcher((as) => showBatch(pool, as), { maxBatch: 32, maxInFlight: Number(process.env.IIS_AUDIT_IN_FLIGHT) || 2 }),
       audit: createBatcher((as) => auditBatch(pool, as), { maxBatch: 256, maxInFlight: 1 }) };
     batchers.set(pool, b);
