@@ -9,7 +9,7 @@ import { personFromRecord } from '../matching/score.ts';
 import { blockingKeys, candidateFromRow, candidateIdsSql, type Candidate } from '../matching/candidates.ts';
 import type { RegistryContext } from './context.ts';
 import type { Sender } from './senders.ts';
-import { PATIENT_SQL, PATIENT_IDS_SQL, VACCINATIONS_SQL, recordFromRow, vaccinationFromRow, type StoredVaccination } from './patients.ts';
+import { PATIENT_COLUMNS, PATIENT_SQL, PATIENT_IDS_SQL, VACCINATIONS_SQL, recordFromRow, vaccinationFromRow, type StoredVaccination } from './patients.ts';
 import { responseControlId, type Hl7Answer } from './hl7.ts';
 import { createBatcher } from './batcher.ts';
 import { writeBehind } from './write-behind.ts';
@@ -65,7 +65,7 @@ const RESOLVE_SQL = `WITH RECURSIVE q AS (
   UNION ALL
   -- Candidates carry what scoring reads and what a Z31 shows (identifiers; the newest source records, whose first is
   -- the record's latest), so a candidate list is answered without a second look-up.
-  SELECT c.k, false, p.*, ${PATIENT_IDS_SQL} AS ids, NULL::jsonb AS latest, NULL::json AS vaccinations,
+  SELECT c.k, false, ${PATIENT_COLUMNS}, ${PATIENT_IDS_SQL} AS ids, NULL::jsonb AS latest, NULL::json AS vaccinations,
          -- Of each source record only what scoring and a PID read (the whole record would double the bytes parsed).
          COALESCE((SELECT json_agg(jsonb_build_object('name', d->'name', 'aliases', d->'aliases', 'guardians', d->'guardians',
                      'race', d->'race', 'ethnicity', d->'ethnicity') ORDER BY s.received_at DESC, s.id DESC)

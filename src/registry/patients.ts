@@ -33,13 +33,23 @@ export async function loadPatientRecord(db: Q, patientId: number): Promise<Patie
 export const PATIENT_IDS_SQL = `COALESCE((SELECT json_agg(i ORDER BY i.id_type, i.authority, i.id_value)
                    FROM (SELECT DISTINCT id_value, authority, id_type FROM patient_identifier WHERE patient_id = p.id) i), '[]')`;
 
-/** Patient p's row, its identifiers (`ids`) and newest source record (`latest`): what recordFromRow reads. */
-export const PATIENT_SQL = `SELECT p.*, ${PATIENT_IDS_SQL} AS ids,
-       (SELECT demographics FROM patient_source_record WHERE patient_id = p.id ORDER BY received_at DESC, id DESC LIMIT 1) AS latest`;
+/** The patient columns recordFromRow and candidateFromRow read (not p.*: timestamps parsed into Dates for nothing). */
+export const PATIENT_COLUMNS = `p.id, p.status, p.family_name, p.given_name, p.middle_name, p.suffix, p.birth_date, p.sex, p.mother_maiden_name,
+       p.multiple_birth, p.birth_order, p.death_date, p.address, p.phone`;
+
+/** Patient p's row, its identifiers (`ids`) and what recordFromRow reads of its newest source record (`latest`). */
+export const PATIENT_SQL = `SELECT ${PATIENT_COLUMNS}, ${PATIENT_IDS_SQL} AS ids,
+       (SELECT jsonb_build_object('aliases', d->'aliases', 'race', d->'race', 'ethnicity', d->'ethnicity', 'guardians', d->'guardians')
+          FROM (SELECT demographics AS d FROM patient_source_record WHERE patient_id = p.id ORDER BY received_at DESC, id DESC LIMIT 1) l) AS latest`;
 
 /** Patient p's doses that count, each with its observations, oldest first (JSON; vaccinationFromRow reads each). */
 export const VACCINATIONS_SQL = `COALESCE((SELECT json_agg(x ORDER BY x.administered_date, x.id) FROM (
-         SELECT v.*, COALESCE((SELECT json_agg(o ORDER BY o.id) FROM observation o WHERE o.patient_id = v.patient_id AND o.vaccination_id = v.id), '[]') AS obs
+         -- The columns vaccinationFromRow reads (not v.*: a third of the JSON parsed for nothing).
+         SELECT v.id, v.organization_id, v.sender_vaccination_id, v.administered_date, v.cvx, v.ndc, v.vaccine_text, v.mvx, v.lot_number,
+                v.expiration_date, v.amount, v.amount_unit, v.route, v.site, v.information_source, v.historical, v.administering_facility,
+                v.ordering_clinician, v.administering_clinician, v.completion_status, v.refusal_reason, v.funding_eligibility,
+                v.funding_source, v.vis,
+                COALESCE((SELECT json_agg(o ORDER BY o.id) FROM observation o WHERE o.patient_id = v.patient_id AND o.vaccination_id = v.id), '[]') AS obs
            FROM vaccination v WHERE v.patient_id = p.id AND NOT v.deleted AND v.consolidated_into IS NULL) x), '[]')`;
 
 export async function loadPatientHistory(db: Q, patientId: number): Promise<{ patient: PatientRecord; vaccinations: StoredVaccination[] }> {
