@@ -57,9 +57,9 @@ const RESOLVE_SQL = `WITH RECURSIVE q AS (
               SELECT 'sender', q.actor, q.org, 'query', e.id, 'qbp', q.ctl, q.detail FROM exact e JOIN q ON q.k = e.k
                WHERE set_config('synchronous_commit', 'off', true) = 'off'),
   -- MATERIALIZED: each query's metaphones computed once, not again in each of the blocking key's ~20 index probes.
-  open AS MATERIALIZED (SELECT q.k, q.cids AS ids, q.dates, dmetaphone(q.fam) AS fam, dmetaphone(q.giv) AS giv, cardinality(q.ids) > 0 AS with_ids FROM q
+  open AS MATERIALIZED (SELECT q.k, q.cids AS ids, q.dates, dmetaphone(q.fam) AS fam, dmetaphone(q.giv) AS giv FROM q
             WHERE NOT EXISTS (SELECT 1 FROM exact e WHERE e.k = q.k)),
-  cand AS (SELECT o.k, o.with_ids, u.id FROM open o CROSS JOIN LATERAL (${candidateIdsSql('o', CANDIDATE_LIMIT)}) u)
+  cand AS (SELECT o.k, u.id FROM open o CROSS JOIN LATERAL (${candidateIdsSql('o', CANDIDATE_LIMIT)}) u)
   SELECT e.k, true AS exact, x.*, ${VACCINATIONS_SQL} AS vaccinations, NULL::json AS sources
     FROM exact e JOIN LATERAL (${PATIENT_SQL} FROM patient p WHERE p.id = e.id) x ON true JOIN patient p ON p.id = e.id
   UNION ALL
