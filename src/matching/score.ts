@@ -112,6 +112,7 @@ const squash = (s: string) => {
 const normalizedText = new Map<string, string>();
 const squashed = new Map<string, string>();
 function remember(cache: Map<string, string>, k: string, v: string): void {
+  if (k.length > 200) return; // a name that long is no common name; not worth the memory
   if (cache.size >= 100_000) cache.clear();
   cache.set(k, v);
 }
