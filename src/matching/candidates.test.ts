@@ -1,7 +1,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { freshDatabase } from '../../test/support/postgres.ts';
-import { birthDateVariants, candidateIds } from './candidates.ts';
+import { birthDateVariants, birthDatesNotDisagreeing, candidateIds } from './candidates.ts';
+import { scorePair } from './score.ts';
 
 const db = await freshDatabase();
 after(() => db.close());
@@ -28,9 +29,32 @@ test('candidate selection by identifier, typo\'d birth date + phonetic name, and
   assert.ok(swapped.includes(smith));
   assert.ok(!swapped.includes(other), 'different names on the same date are not candidates');
   assert.ok(!swapped.includes(merged), 'merged patients are never candidates');
-  const wrongDob = await candidateIds(db.pool, { family: 'Smith', given: 'Katherine', birthDate: '2001-01-01' });
+  // A record with enough besides the names to be listed beside a patient born on another date finds the same names
+  // whatever the birth date...
+  const rich = { family: 'Smith', given: 'Katherine', sex: 'F', motherMaidenName: 'Jones', street: '1 Main St', zip: '02118', phone: '6175550100' };
+  const wrongDob = await candidateIds(db.pool, { ...rich, birthDate: '2001-01-01' });
   assert.ok(wrongDob.includes(smith));
+  // ...a sparse one (names, birth date and sex: at most 2.5 against such a patient) only those born on a date its own
+  // is a typo of, here one digit of the day (neither +-1 nor swapped, so no other key finds it).
+  const sparse = { family: 'Smith', given: 'Katherine', sex: 'F' };
+  assert.ok(!(await candidateIds(db.pool, { ...sparse, birthDate: '2001-01-01' })).includes(smith));
+  assert.ok((await candidateIds(db.pool, { ...sparse, birthDate: '2015-06-09' })).includes(smith));
   const viaId = await candidateIds(db.pool, { family: 'Zzz', identifiers: [{ value: 'X-1' }] });
   assert.deepEqual(viaId, [byId]);
   assert.deepEqual(await candidateIds(db.pool, {}), []);
+});
+
+test('birth dates not disagreeing: exactly the dates the scorer does not rate disagree', () => {
+  for (const dob of ['2019-03-07', '2020-02-29', '2011-12-31', '2000-01-10']) {
+    const close = new Set(birthDatesNotDisagreeing(dob));
+    const start = Date.UTC(Number(dob.slice(0, 4)) - 12, 0, 1), end = Date.UTC(Number(dob.slice(0, 4)) + 12, 11, 31);
+    for (let t = start; t <= end; t += 86400_000) {
+      const d = new Date(t).toISOString().slice(0, 10);
+      const disagree = scorePair({ birthDate: dob }, { birthDate: d }).reasons.some((r) => r.startsWith('birthDate:disagree'));
+      assert.equal(close.has(d), !disagree, `${dob} vs ${d}`);
+    }
+    // Far years a digit apart (2019 / 2919) are in the set though outside the range walked above.
+    for (const d of close) assert.ok(!scorePair({ birthDate: dob }, { birthDate: d }).reasons.some((r) => r.startsWith('birthDate:disagree')), d);
+  }
+  assert.deepEqual(birthDatesNotDisagreeing('garbage'), []);
 });

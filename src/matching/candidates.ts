@@ -11,7 +11,7 @@
 import type { PoolClient, Pool } from 'pg';
 import type { PatientRecord } from '../pipeline/canonical.ts';
 import type { MatchPerson } from './score.ts';
-import { isPlaceholderName, isPlaceholderIdentifier } from './score.ts';
+import { isPlaceholderName, isPlaceholderIdentifier, bestScoreIfBirthDateDisagrees, POSSIBLE_THRESHOLD } from './score.ts';
 
 type Queryable = Pick<PoolClient | Pool, 'query'>;
 
@@ -35,6 +35,34 @@ export function birthDateVariants(iso: string): string[] {
   return [...out];
 }
 
+/** Every valid date the scorer does not rate 'disagree' against `iso` (score.ts compareDob): the same date, day and
+ *  month swapped, and dates differing in one of year, month or day by one or by one digit. */
+export function birthDatesNotDisagreeing(iso: string): string[] {
+  const m = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(iso);
+  if (!m) return [];
+  const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]);
+  const out = new Set<string>();
+  const push = (yy: number, mm: number, dd: number) => {
+    const dt = new Date(Date.UTC(yy, mm - 1, dd));
+    if (yy >= 1000 && yy <= 9999 && dt.getUTCFullYear() === yy && dt.getUTCMonth() === mm - 1 && dt.getUTCDate() === dd) {
+      out.add(`${yy}-${String(mm).padStart(2, '0')}-${String(dd).padStart(2, '0')}`);
+    }
+  };
+  // The values one component can take: +-1, or one of its digits replaced.
+  const near = (v: number, width: number) => {
+    const s = String(v).padStart(width, '0');
+    const vs = [v - 1, v + 1];
+    for (let i = 0; i < width; i++) for (let c = 0; c <= 9; c++) vs.push(Number(s.slice(0, i) + c + s.slice(i + 1)));
+    return vs;
+  };
+  push(y, mo, d);
+  push(y, d, mo);
+  for (const yy of near(y, 4)) push(yy, mo, d);
+  for (const mm of near(mo, 2)) push(y, mm, d);
+  for (const dd of near(d, 2)) push(y, mo, dd);
+  return [...out];
+}
+
 export interface Candidate { patientId: number; person: MatchPerson; status: string }
 
 function isoDob(s: string | undefined): string | undefined {
@@ -51,7 +79,8 @@ const NEAREST_BIRTH_DATES = 5;
  *  candidate load each. `dob` is the record's birth date (SQL, NULL when it has none: then any few); `from` joins `k`
  *  where it is a CTE rather than a lateral row. */
 function sameNamesSql(k: string, dob: string, from = ''): string {
-  const patients = `SELECT p.id FROM patient p${from} WHERE ${k}.fam IS NOT NULL AND ${k}.giv IS NOT NULL AND p.status IN ('active','provisional')`;
+  const where = `FROM patient p${from} WHERE ${k}.fam IS NOT NULL AND ${k}.giv IS NOT NULL AND p.status IN ('active','provisional')`;
+  const patients = `SELECT p.id ${where}`;
   const same = `${patients} AND dmetaphone(p.family_name) = ${k}.fam AND dmetaphone(p.given_name) = ${k}.giv`;
   const n = NEAREST_BIRTH_DATES;
   // Each side is a range of 0420's whole key, written as row comparisons (the same names from the record's birth date
@@ -60,16 +89,22 @@ function sameNamesSql(k: string, dob: string, from = ''): string {
   const key = `(dmetaphone(p.family_name), dmetaphone(p.given_name), p.birth_date)`;
   const at = (date: string) => `(${k}.fam, ${k}.giv, ${date})`;
   const order = (dir: string) => `ORDER BY dmetaphone(p.family_name) ${dir}, dmetaphone(p.given_name) ${dir}, p.birth_date ${dir}`;
-  return `(${patients} AND ${key} >= ${at(dob)} AND ${key} <= ${at(`'infinity'::date`)} ${order('ASC')} LIMIT ${n})
+  // \`close\` (set when the record could not be listed beside a patient born on a date the scorer rates 'disagree':
+  // score.ts bestScoreIfBirthDateDisagrees) keeps of the nearest only those whose date is one of those it could be
+  // listed beside: the others would be loaded and scored for nothing. Applied after the LIMIT: the same candidates listed.
+  const nearest = (cmp: string, bound: string, dir: string) => `(SELECT s.id FROM (SELECT p.id, p.birth_date, ${k}.close ${where}
+                   AND ${key} ${cmp} ${at(dob)} AND ${key} ${bound} ${order(dir)} LIMIT ${n}) s
+                 WHERE s.close IS NULL OR s.birth_date = ANY(s.close))`;
+  return `${nearest('>=', `<= ${at(`'infinity'::date`)}`, 'ASC')}
                  UNION
-                 (${patients} AND ${key} < ${at(dob)} AND ${key} >= ${at(`'-infinity'::date`)} ${order('DESC')} LIMIT ${n})
+                 ${nearest('<', `>= ${at(`'-infinity'::date`)}`, 'DESC')}
                  UNION
                  (${same} AND p.birth_date IS NULL LIMIT ${n})
                  UNION
                  (${same} AND ${dob} IS NULL LIMIT ${2 * n})`;
 }
 
-const CANDIDATE_IDS_SQL = `WITH k AS (SELECT dmetaphone($3::text) AS fam, dmetaphone($4::text) AS giv)
+const CANDIDATE_IDS_SQL = `WITH k AS (SELECT dmetaphone($3::text) AS fam, dmetaphone($4::text) AS giv, $6::date[] AS close)
      SELECT id FROM (
        SELECT pi.patient_id AS id FROM patient_identifier pi WHERE pi.id_value = ANY($1::text[])
        UNION
@@ -88,7 +123,10 @@ export function blockingKeys(p: MatchPerson, limit: number): unknown[] {
   const dates = dob ? birthDateVariants(dob) : [];
   const family = p.family?.trim() || null;
   const given = p.given && !isPlaceholderName(p.given) ? p.given.trim() : null;
-  return [ids, dates, family, given, limit];
+  // The same-names key's filter (sameNamesSql): only for a record that could not be listed beside a patient whose
+  // birth date disagrees with its own.
+  const close = dob && bestScoreIfBirthDateDisagrees(p) < POSSIBLE_THRESHOLD ? birthDatesNotDisagreeing(dob) : null;
+  return [ids, dates, family, given, limit, close];
 }
 
 /** Ids of patients sharing a blocking key with the record (active or provisional only). */
@@ -131,7 +169,7 @@ export async function findCandidatesBatch(db: Queryable, people: MatchPerson[], 
 
 /** The blocking keys of many records, as the JSON findCandidatesBatch's statement reads. */
 export function candidateKeys(people: MatchPerson[], limit = 200): string {
-  return JSON.stringify(people.map((p, i) => { const [ids, dates, fam, giv] = blockingKeys(p, limit); return { i, ids, dates, fam, giv }; }));
+  return JSON.stringify(people.map((p, i) => { const [ids, dates, fam, giv, , close] = blockingKeys(p, limit); return { i, ids, dates, fam, giv, close }; }));
 }
 
 /** The blocking-key search for one record whose keys are columns of `k` (`ids` text[], `dates` date[], `fam` and `giv`
@@ -163,8 +201,8 @@ function dosesOnFileSql(patientId: string): string {
  *  send it in one round trip with other statements). Rows: batch_index (the records it is a candidate of) + columns. */
 export function candidatesBatchSql(keys: string, limit = 200, withDoses = false): string {
   // MATERIALIZED: each record's metaphones computed once, not again in each of the key's ~20 index probes.
-  return `WITH k AS MATERIALIZED (SELECT x.i, x.ids, x.dates, dmetaphone(x.fam) AS fam, dmetaphone(x.giv) AS giv
-                       FROM jsonb_to_recordset(${keys}::jsonb) AS x(i int, ids text[], dates date[], fam text, giv text)),
+  return `WITH k AS MATERIALIZED (SELECT x.i, x.ids, x.dates, dmetaphone(x.fam) AS fam, dmetaphone(x.giv) AS giv, x.close
+                       FROM jsonb_to_recordset(${keys}::jsonb) AS x(i int, ids text[], dates date[], fam text, giv text, close date[])),
          c AS (SELECT k.i, k.dates[1] AS dob, u.id FROM k CROSS JOIN LATERAL (${candidateIdsSql('k', limit)}) u),
          g AS (SELECT id, array_agg(i) AS batch_index, array_agg(dob) AS dobs FROM c GROUP BY id)
        -- Each candidate by its primary key (a join on g could plan a scan of every patient).

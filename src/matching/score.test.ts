@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { scorePair, jaroWinkler, isPlaceholderName, type MatchPerson } from './score.ts';
+import { scorePair, jaroWinkler, isPlaceholderName, bestScoreIfBirthDateDisagrees, POSSIBLE_THRESHOLD, type MatchPerson } from './score.ts';
 import { areNicknames, nicknameGroupCount } from './nicknames.ts';
 
 const base: MatchPerson = {
@@ -112,4 +112,41 @@ test('placeholder identifiers (000000000, 123456789, UNKNOWN) count for nothing'
     assert.equal(r.outcome, 'possible', value);
     assert.ok(!r.reasons.some((x) => x.startsWith('ssn')), value);
   }
+});
+
+test('no patient whose birth date disagrees scores above bestScoreIfBirthDateDisagrees (the bound that prunes candidates)', () => {
+  // Random records built from the fields of `base` and its variants, each field present or not: for every pair whose
+  // birth dates the scorer rates 'disagree', the score never exceeds the first record's bound, and the bound is reached.
+  let seed = 7;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const pools: Partial<Record<keyof MatchPerson, unknown[]>> = {
+    given: ['Robert', 'Bob', 'Roberta', 'James', 'Baby Boy'], middle: ['James', 'J', 'Robert'], family: ['Larssen', 'Larsen', 'Larssen-Otter', 'Robert'],
+    suffix: ['Jr', 'Sr'], sex: ['M', 'F', 'U'], motherMaidenName: ['Olsen', 'Olson', 'Berg'],
+    guardians: [[{ given: 'Karen', family: 'Larssen' }], [{ given: 'Karin' }], [{ family: 'Larssen' }]],
+    street: ['52 Williamson Cir', '52 Williamson Circle', '1 Main St'], city: ['Lansing', 'Boston'], zip: ['48909', '02118'],
+    phone: ['(906)389-8576', '9063898577', '6175550000'], email: ['a@b.org', 'a@c.org'],
+    identifiers: [[{ value: '657680344', type: 'SS' }], [{ value: 'A100', authority: 'MYEHR', type: 'MR' }], [{ value: 'M77', type: 'MA' }],
+      [{ value: '657680344', type: 'SS' }, { value: 'A100', authority: 'MYEHR', type: 'MR' }, { value: 'M77', type: 'MA' }]],
+    aliases: [[{ given: 'Bobby', family: 'Larssen' }], [{ family: 'Otter' }]],
+  };
+  const person = (birthDate: string): MatchPerson => {
+    const p: MatchPerson = { birthDate };
+    for (const [k, vs] of Object.entries(pools)) if (rand() < 0.6) (p as Record<string, unknown>)[k] = vs![Math.floor(rand() * vs!.length)];
+    return p;
+  };
+  let checked = 0, reached = 0;
+  for (let i = 0; i < 4000; i++) {
+    const a = person('2019-03-07'), b = person(rand() < 0.5 ? '2011-09-23' : '2019-03-07');
+    const r = scorePair(a, b);
+    if (!r.reasons.some((x) => x.startsWith('birthDate:disagree'))) continue;
+    checked++;
+    const bound = bestScoreIfBirthDateDisagrees(a);
+    assert.ok(r.score <= bound + 1e-9, `${JSON.stringify(a)} vs ${JSON.stringify(b)}: ${r.score} > ${bound}`);
+    if (Math.abs(r.score - bound) < 1e-9) reached++;
+  }
+  assert.ok(checked > 1000, `${checked} pairs checked`);
+  assert.ok(reached > 0, 'the bound is tight for some pair');
+  // The record a sparse query carries can never be listed beside such a patient; a fuller one can.
+  assert.ok(bestScoreIfBirthDateDisagrees({ given: 'Ann', family: 'Lee', birthDate: '2019-03-07', sex: 'F' }) < POSSIBLE_THRESHOLD);
+  assert.ok(bestScoreIfBirthDateDisagrees(base) >= POSSIBLE_THRESHOLD);
 });

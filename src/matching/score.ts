@@ -398,6 +398,35 @@ export function scorePair(pa: MatchPerson, pb: MatchPerson): MatchScore {
   return { outcome, score: Math.round(score * 100) / 100, reasons };
 }
 
+/** The highest score record `p` could reach against any stored patient whose birth date the scorer rates 'disagree'
+ *  (-10): every other field `p` carries at its best weight, the fields it lacks at 0 (each comparison needs both
+ *  sides). Below POSSIBLE_THRESHOLD such a patient can never be listed, so candidate selection need not load the
+ *  same-name patients born on other dates (candidates.ts). A sparse record (name, birth date, sex: 2.5) prunes them; one
+ *  with a mother's maiden name, address and phone (13) keeps them. */
+export function bestScoreIfBirthDateDisagrees(p: MatchPerson): number {
+  const n = normalizePerson(p);
+  const W = WEIGHTS;
+  const has = (type: string) => n.ids.some((i) => i.type === type);
+  let best = W.birthDate.disagree;
+  if (n.given) best += W.given.exact;
+  if (n.family) best += W.family.exact;
+  if (n.middle) best += W.middle.exact;
+  if (n.suffix) best += W.suffix.exact;
+  if (n.sex === 'M' || n.sex === 'F') best += W.sex.agree;
+  if (n.mmn) best += W.motherMaidenName.exact;
+  if (n.guardians.some((g) => g.given)) best += W.guardianGiven.exact;
+  if (n.guardians.some((g) => g.family)) best += W.guardianFamily.exact;
+  if (n.phone) best += W.phone.exact;
+  if (n.email) best += W.email.exact;
+  if (n.street) best += W.street.exact;
+  if (n.zip) best += W.zip.exact;
+  if (n.city) best += W.city.exact;
+  if (has('SS')) best += W.ssn.exact;
+  if (has('MA')) best += W.medicaid.exact;
+  if (n.ids.some((i) => i.type !== 'SS' && i.type !== 'MA')) best += W.mrn.exact;
+  return best;
+}
+
 /** The scorer's view of a canonical PatientRecord. */
 export function personFromRecord(r: PatientRecord): MatchPerson {
   return {

@@ -38,7 +38,7 @@ const CANDIDATE_LIMIT = 200; // as matchPerson's findCandidates
 
 const RESOLVE_SQL = `WITH RECURSIVE q AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS q(k int, ids text[], auths text[], any_auth boolean, dob_given boolean, dob date,
-                                                      cids text[], dates date[], fam text, giv text, actor text, org bigint, ctl text, detail jsonb)),
+                                                      cids text[], dates date[], fam text, giv text, close date[], actor text, org bigint, ctl text, detail jsonb)),
   hit AS (SELECT DISTINCT q.k, pi.patient_id AS id FROM q JOIN patient_identifier pi ON pi.id_value = ANY(q.ids)
            WHERE pi.authority = '' OR pi.authority = ANY(q.auths) OR q.any_auth),
   -- LIMIT 1 keeps each step an index look-up: the planner, guessing 100 queries per batch, would hash the whole table.
@@ -57,7 +57,7 @@ const RESOLVE_SQL = `WITH RECURSIVE q AS (
               SELECT 'sender', q.actor, q.org, 'query', e.id, 'qbp', q.ctl, q.detail FROM exact e JOIN q ON q.k = e.k
                WHERE set_config('synchronous_commit', 'off', true) = 'off'),
   -- MATERIALIZED: each query's metaphones computed once, not again in each of the blocking key's ~20 index probes.
-  open AS MATERIALIZED (SELECT q.k, q.cids AS ids, q.dates, dmetaphone(q.fam) AS fam, dmetaphone(q.giv) AS giv FROM q
+  open AS MATERIALIZED (SELECT q.k, q.cids AS ids, q.dates, dmetaphone(q.fam) AS fam, dmetaphone(q.giv) AS giv, q.close FROM q
             WHERE NOT EXISTS (SELECT 1 FROM exact e WHERE e.k = q.k)),
   cand AS (SELECT o.k, u.id FROM open o CROSS JOIN LATERAL (${candidateIdsSql('o', CANDIDATE_LIMIT)}) u)
   SELECT e.k, true AS exact, x.*, ${VACCINATIONS_SQL} AS vaccinations, NULL::json AS sources
@@ -95,9 +95,9 @@ interface Lookup { record: PatientRecord; audit: Omit<QueryAudit, 'patientIds'> 
 function resolveKeys(lookups: Lookup[]) {
   return lookups.map(({ record: q, audit }, k) => {
     const ids = q.identifiers.filter((i) => i.value?.trim());
-    const [cids, dates, fam, giv] = blockingKeys(personFromRecord(q), CANDIDATE_LIMIT);
+    const [cids, dates, fam, giv, , close] = blockingKeys(personFromRecord(q), CANDIDATE_LIMIT);
     return { k, ids: ids.map((i) => i.value.trim()), auths: ids.map((i) => i.authority ?? ''), any_auth: ids.every((i) => !i.authority),
-      dob_given: !!q.birthDate, dob: isoDate(q.birthDate) ?? null, cids, dates, fam, giv,
+      dob_given: !!q.birthDate, dob: isoDate(q.birthDate) ?? null, cids, dates, fam, giv, close,
       actor: audit.sender.username, org: audit.sender.organizationId || null, ctl: audit.controlId ?? null, detail: { profile: audit.profile } };
   });
 }
