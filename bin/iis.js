@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `iis` command. Runs the TypeScript sources through tsx, so there is no separate build step.
-import { register } from 'tsx/esm/api';
-register();
+// The `iis` command. Node runs the TypeScript sources through esbuild (bin/ts-hooks.mjs), so there is no separate build step.
+import './register.mjs';
+
 await import('../src/cli/main.ts');

@@ -91,7 +91,7 @@ async function main() {
   let pass = 0, fail = 0;
   const code = await new Promise<number>((resolve) => {
     const child = spawn(process.execPath, [
-      '--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files,
+      '--import', './bin/register.mjs', '--test', '--test-reporter=spec', '--test-concurrency=2', ...files,
     ], { env: { ...process.env, TEST_PG_ADMIN_URL: adminUrl, TEST_TEMPLATE_DB: template, NODE_ENV: 'test' }, stdio: ['ignore', 'pipe', 'inherit'] });
     let buf = '';
     child.stdout.on('data', (d: Buffer) => {
