@@ -17,6 +17,17 @@ type Queryable = Pick<PoolClient | Pool, 'query'>;
 
 /** Birth date variants a typo could produce: swapped day/month, +-1 day, +-1 month, +-1 year. */
 export function birthDateVariants(iso: string): string[] {
+  let out = variants.get(iso);
+  if (!out) {
+    out = variantsUncached(iso);
+    if (variants.size >= 50_000) variants.clear();
+    variants.set(iso, out);
+  }
+  return [...out];
+}
+const variants = new Map<string, string[]>();
+
+function variantsUncached(iso: string): string[] {
   const m = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(iso);
   if (!m) return [];
   const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]);
@@ -36,17 +47,29 @@ export function birthDateVariants(iso: string): string[] {
 }
 
 /** Every valid date the scorer does not rate 'disagree' against `iso` (score.ts compareDob): the same date, day and
- *  month swapped, and dates differing in one of year, month or day by one or by one digit. */
-export function birthDatesNotDisagreeing(iso: string): string[] {
+ *  month swapped, and dates differing in one of year, month or day by one or by one digit. Remembered per date (a
+ *  few dozen strings each; birth dates repeat), up to a bound. */
+export function birthDatesNotDisagreeing(iso: string): readonly string[] {
+  let out = notDisagreeing.get(iso);
+  if (!out) {
+    out = notDisagreeingUncached(iso);
+    if (notDisagreeing.size >= 50_000) notDisagreeing.clear();
+    notDisagreeing.set(iso, out);
+  }
+  return out;
+}
+const notDisagreeing = new Map<string, readonly string[]>();
+
+const pad2 = (n: number) => (n < 10 ? '0' : '') + n;
+function notDisagreeingUncached(iso: string): readonly string[] {
   const m = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(iso);
   if (!m) return [];
   const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]);
   const out = new Set<string>();
   const push = (yy: number, mm: number, dd: number) => {
-    const dt = new Date(Date.UTC(yy, mm - 1, dd));
-    if (yy >= 1000 && yy <= 9999 && dt.getUTCFullYear() === yy && dt.getUTCMonth() === mm - 1 && dt.getUTCDate() === dd) {
-      out.add(`${yy}-${String(mm).padStart(2, '0')}-${String(dd).padStart(2, '0')}`);
-    }
+    const leap = yy % 4 === 0 && (yy % 100 !== 0 || yy % 400 === 0);
+    const days = mm === 2 ? (leap ? 29 : 28) : mm === 4 || mm === 6 || mm === 9 || mm === 11 ? 30 : 31;
+    if (yy >= 1000 && yy <= 9999 && mm >= 1 && mm <= 12 && dd >= 1 && dd <= days) out.add(`${yy}-${pad2(mm)}-${pad2(dd)}`);
   };
   // The values one component can take: +-1, or one of its digits replaced.
   const near = (v: number, width: number) => {
