@@ -279,42 +279,79 @@ export type Er7Leaf = string | number | undefined | null;
 export type Er7Component = Er7Leaf | Er7Leaf[];
 /** One repetition: a leaf, or its components. */
 export type Er7Repetition = Er7Leaf | Er7Component[];
-/** A field: one repetition, or several wrapped in { reps }. */
-export type Er7Field = Er7Repetition | { reps: Er7Repetition[] };
+/** A field: one repetition, several wrapped in { reps }, or { raw } text already in ER7 (escaped, with its own
+ *  delimiters: a field echoed from a request). */
+export type Er7Field = Er7Repetition | { reps: Er7Repetition[] } | { raw: string };
 /** [segmentName, field1, field2, ...]. For MSH give fields from MSH-3 on (MSH-1/MSH-2 are written for you). */
 export type Er7SegmentSpec = [string, ...Er7Field[]];
 
+// Built in one pass with string concatenation: trailing empty parts are dropped by writing a separator only when a
+// non-empty part follows it (every answer builds a few hundred fields; map/filter/join allocated an array per level).
+
 function leaf(v: Er7Leaf, d: Delimiters): string {
   if (v === undefined || v === null) return '';
-  return escapeEr7(String(v), d);
+  return escapeEr7(typeof v === 'string' ? v : String(v), d);
 }
 
-function trimEmpty(parts: string[]): string[] {
-  let n = parts.length;
-  while (n > 0 && parts[n - 1] === '') n--;
-  return n === parts.length ? parts : parts.slice(0, n);
+function buildComponent(c: Er7Component, d: Delimiters): string {
+  if (!Array.isArray(c)) return leaf(c, d);
+  let out = '';
+  let written = 0;
+  for (let i = 0; i < c.length; i++) {
+    const s = leaf(c[i], d);
+    if (s === '') continue;
+    while (written < i) { out += d.subcomponent; written++; }
+    out += s;
+  }
+  return out;
 }
 
 function buildRep(r: Er7Repetition, d: Delimiters): string {
   if (!Array.isArray(r)) return leaf(r, d);
-  return trimEmpty(r.map((c) => (Array.isArray(c) ? trimEmpty(c.map((s) => leaf(s, d))).join(d.subcomponent) : leaf(c, d)))).join(d.component);
+  let out = '';
+  let written = 0;
+  for (let i = 0; i < r.length; i++) {
+    const s = buildComponent(r[i], d);
+    if (s === '') continue;
+    while (written < i) { out += d.component; written++; }
+    out += s;
+  }
+  return out;
 }
 
 function buildField(f: Er7Field, d: Delimiters): string {
-  if (f !== null && typeof f === 'object' && !Array.isArray(f)) return trimEmpty(f.reps.map((r) => buildRep(r, d))).join(d.repetition);
+  if (f !== null && typeof f === 'object' && !Array.isArray(f)) {
+    if ('raw' in f) return f.raw;
+    let out = '';
+    let written = 0;
+    for (let i = 0; i < f.reps.length; i++) {
+      const s = buildRep(f.reps[i], d);
+      if (s === '') continue;
+      while (written < i) { out += d.repetition; written++; }
+      out += s;
+    }
+    return out;
+  }
   return buildRep(f as Er7Repetition, d);
 }
 
 /** Build an ER7 message (\r terminated segments), escaping every value. */
 export function buildEr7(segments: Er7SegmentSpec[], d: Delimiters = STANDARD_DELIMITERS): string {
-  const enc = d.component + d.repetition + d.escape + d.subcomponent;
-  const out: string[] = [];
-  for (const [name, ...fields] of segments) {
-    const built = trimEmpty(fields.map((f) => buildField(f, d)));
-    if (name === 'MSH') out.push(['MSH' + d.field + enc, ...built].join(d.field));
-    else out.push([name, ...built].join(d.field));
+  let out = '';
+  for (const seg of segments) {
+    const name = seg[0];
+    out += name === 'MSH' ? 'MSH' + d.field + d.component + d.repetition + d.escape + d.subcomponent : name;
+    // MSH-2 is the first field written after MSH-1: "MSH|^~\&" then "|" before MSH-3 (spec index 1).
+    let written = 0;
+    for (let i = 1; i < seg.length; i++) {
+      const s = buildField(seg[i] as Er7Field, d);
+      if (s === '') continue;
+      while (written < i) { out += d.field; written++; }
+      out += s;
+    }
+    out += '\r';
   }
-  return out.join('\r') + '\r';
+  return out;
 }
 
 /** Incremental builder, for callers that add segments conditionally. */

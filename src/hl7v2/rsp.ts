@@ -205,27 +205,9 @@ function header(opts: RspOptions, profile: string, ackCode: string, qakStatus: s
     ['QAK', tag, qakStatus, qn],
   ];
   // QPD is echoed verbatim (already escaped): re-emit the raw fields.
-  if (qpd) out.push(['QPD', ...qpd.fields.slice(1).map((f) => ({ raw: f }) as any)]);
+  if (qpd) out.push(['QPD', ...qpd.fields.slice(1).map((f) => ({ raw: f }))]);
   out.push(...segs);
-  return buildEr7Raw(out);
-}
-
-/** buildEr7 with support for { raw } fields that are already ER7-escaped (for echoing QPD). */
-function buildEr7Raw(segs: Er7SegmentSpec[]): string {
-  const rawIdx: { seg: number; field: number; raw: string }[] = [];
-  const cleaned = segs.map((s, si) =>
-    s.map((f, fi) => {
-      if (fi > 0 && f && typeof f === 'object' && !Array.isArray(f) && 'raw' in (f as object)) {
-        rawIdx.push({ seg: si, field: fi, raw: (f as unknown as { raw: string }).raw });
-        return `\u0000RAW${rawIdx.length - 1}\u0000`;
-      }
-      return f;
-    }) as Er7SegmentSpec,
-  );
-  let text = buildEr7(cleaned);
-  // \u0000 never occurs in escaped output, so the placeholders are unambiguous.
-  text = text.replace(/\u0000RAW(\d+)\u0000/g, (_, i) => rawIdx[Number(i)].raw);
-  return text;
+  return buildEr7(out);
 }
 
 /** Z32: exactly one patient, full history (PID, PD1, NK1, then ORC/RXA/RXR/OBX per vaccination). */
