@@ -5,7 +5,7 @@ import { processQbpText } from '../hl7v2/process.ts';
 import { buildRspZ31, buildRspZ32, buildRspZ33, buildRspZ42, type RspOptions, type RspPatient } from '../hl7v2/rsp.ts';
 import type { Finding, PatientRecord } from '../pipeline/canonical.ts';
 import { decideMatch } from '../matching/matcher.ts';
-import { personFromRecord } from '../matching/score.ts';
+import { personFromRecord, type MatchPerson } from '../matching/score.ts';
 import { blockingKeys, candidateFromRow, candidateIdsSql, type Candidate } from '../matching/candidates.ts';
 import type { RegistryContext } from './context.ts';
 import type { Sender } from './senders.ts';
@@ -90,12 +90,13 @@ function isoDate(s: string | undefined): string | undefined {
   return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]) ? s : undefined;
 }
 
-interface Lookup { record: PatientRecord; audit: Omit<QueryAudit, 'patientIds'> }
+/** `person` is the scorer's view of `record`, made once: its normal forms are remembered with it (score.ts). */
+interface Lookup { record: PatientRecord; person: MatchPerson; audit: Omit<QueryAudit, 'patientIds'> }
 
 function resolveKeys(lookups: Lookup[]) {
-  return lookups.map(({ record: q, audit }, k) => {
+  return lookups.map(({ record: q, person, audit }, k) => {
     const ids = q.identifiers.filter((i) => i.value?.trim());
-    const [cids, dates, fam, giv, , close] = blockingKeys(personFromRecord(q), CANDIDATE_LIMIT);
+    const [cids, dates, fam, giv, , close] = blockingKeys(person, CANDIDATE_LIMIT);
     return { k, ids: ids.map((i) => i.value.trim()), auths: ids.map((i) => i.authority ?? ''), any_auth: ids.every((i) => !i.authority),
       dob_given: !!q.birthDate, dob: isoDate(q.birthDate) ?? null, cids, dates, fam, giv, close,
       actor: audit.sender.username, org: audit.sender.organizationId || null, ctl: audit.controlId ?? null, detail: { profile: audit.profile } };
@@ -104,7 +105,7 @@ function resolveKeys(lookups: Lookup[]) {
 
 /** Diagnosis (bench:query --explain): PostgreSQL's plan of one batched look-up, with timings and buffers. */
 export async function explainZ34Batch(pool: Pool, records: PatientRecord[], sender: Sender): Promise<string> {
-  const lookups = records.map((record) => ({ record, audit: { sender, controlId: 'EXPLAIN', profile: 'Z34' } }));
+  const lookups = records.map((record) => ({ record, person: personFromRecord(record), audit: { sender, controlId: 'EXPLAIN', profile: 'Z34' } }));
   // The generic plan: what a prepared statement runs after its first executions.
   const client = await pool.connect();
   try {
@@ -192,14 +193,15 @@ async function answerHistory(ctx: RegistryContext, query: NonNullable<ReturnType
     if (query.profile !== 'Z44') return buildRspZ32(opts, rsp, vaccinations);
     return buildRspZ42(opts, rsp, vaccinations, await ctx.forecast!(ctx.pool, id, vaccinations, isoToday(opts.now)));
   };
-  const r = await b.resolve({ record: query.patient, audit: { sender, controlId: query.controlId, profile: query.profile } });
+  const person = personFromRecord(query.patient);
+  const r = await b.resolve({ record: query.patient, person, audit: { sender, controlId: query.controlId, profile: query.profile } });
   let response: string;
   let exactId: number | undefined;
   if (r.exact) {
     exactId = r.exact.id;
     response = await history(exactId, r.exact.patient, r.exact.vaccinations);
   } else {
-    const decision = decideMatch(personFromRecord(query.patient), r.candidates);
+    const decision = decideMatch(person, r.candidates);
     const ids = [...new Set(decision.candidates.map((c) => c.patientId))];
     const audit = { sender, controlId: query.controlId, profile: query.profile };
     if (decision.outcome === 'match' && decision.patientId) {
