@@ -67,23 +67,23 @@ export async function loadPatientHistory(db: Q, patientId: number): Promise<{ pa
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function recordFromRow(p: any): PatientRecord {
   const latest: PatientRecord | undefined = p.latest ?? undefined;
-  const record: PatientRecord = {
+  // Only the fields that have a value, assigned in order (not deleted afterwards: see vaccinationFromRow).
+  const record = {
     identifiers: (p.ids as { id_value: string; authority: string; id_type: string }[]).map((r) => ({value: r.id_value, authority: r.authority || undefined, type: r.id_type || undefined })),
     name: { family: p.family_name ?? undefined, given: p.given_name ?? undefined, middle: p.middle_name ?? undefined, suffix: p.suffix ?? undefined, type: 'L' },
     aliases: latest?.aliases ?? [],
-    motherMaidenName: p.mother_maiden_name ?? undefined,
-    birthDate: p.birth_date ?? undefined,
-    sex: p.sex ?? undefined,
-    race: latest?.race,
-    ethnicity: latest?.ethnicity,
-    address: p.address ?? undefined,
-    phone: p.phone ?? undefined,
-    multipleBirth: p.multiple_birth ?? undefined,
-    birthOrder: p.birth_order ?? undefined,
-    deathDate: p.death_date ?? undefined,
-    guardians: latest?.guardians ?? [],
-  };
-  for (const k of Object.keys(record) as (keyof PatientRecord)[]) if (record[k] === undefined) delete record[k];
+  } as PatientRecord;
+  if (p.mother_maiden_name != null) record.motherMaidenName = p.mother_maiden_name;
+  if (p.birth_date != null) record.birthDate = p.birth_date;
+  if (p.sex != null) record.sex = p.sex;
+  if (latest?.race !== undefined) record.race = latest.race;
+  if (latest?.ethnicity !== undefined) record.ethnicity = latest.ethnicity;
+  if (p.address != null) record.address = p.address;
+  if (p.phone != null) record.phone = p.phone;
+  if (p.multiple_birth != null) record.multipleBirth = p.multiple_birth;
+  if (p.birth_order != null) record.birthOrder = p.birth_order;
+  if (p.death_date != null) record.deathDate = p.death_date;
+  record.guardians = latest?.guardians ?? [];
   return record;
 }
 
@@ -104,39 +104,35 @@ export async function loadVaccinations(db: Q, patientId: number): Promise<Stored
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export function vaccinationFromRow(r: any): StoredVaccination {
-  {
-    const v: StoredVaccination = {
-      id: r.id,
-      organizationId: r.organization_id,
-      senderId: r.sender_vaccination_id ?? undefined,
-      administeredDate: r.administered_date,
-      cvx: r.cvx ?? undefined,
-      ndc: r.ndc ?? undefined,
-      vaccineText: r.vaccine_text ?? undefined,
-      mvx: r.mvx ?? undefined,
-      lotNumber: r.lot_number ?? undefined,
-      expirationDate: r.expiration_date ?? undefined,
-      amount: r.amount === null ? undefined : Number(r.amount),
-      amountUnit: r.amount_unit ?? undefined,
-      route: r.route ?? undefined,
-      site: r.site ?? undefined,
-      informationSource: r.information_source ?? undefined,
-      historical: r.historical,
-      administeringFacility: r.administering_facility ?? undefined,
-      orderingClinician: r.ordering_clinician ?? undefined,
-      administeringClinician: r.administering_clinician ?? undefined,
-      completionStatus: r.completion_status ?? undefined,
-      refusalReason: r.refusal_reason ?? undefined,
-      fundingEligibility: r.funding_eligibility ?? undefined,
-      fundingSource: r.funding_source ?? undefined,
-      vis: r.vis ?? [],
-      // eslint-disable-next-line @typescript-eslint/no-explicit-any
-      observations: (r.obs as any[]).map((o) => ({
-        kind: o.kind, identifier: o.identifier ?? '', codeSystem: o.code_system ?? undefined, code: o.code, text: o.text ?? undefined,
-        cdsiCode: o.cdsi_code ?? undefined, date: o.observed_date ?? undefined,
-      })),
-    };
-    for (const k of Object.keys(v) as (keyof StoredVaccination)[]) if (v[k] === undefined) delete v[k];
-    return v;
-  }
+  // Only the fields that have a value, in this order; assigned one by one rather than deleted afterwards (an object
+  // with deleted properties turns into a slow dictionary for every later read: RSP building reads each dose's fields).
+  const v = { id: r.id, organizationId: r.organization_id } as StoredVaccination;
+  if (r.sender_vaccination_id != null) v.senderId = r.sender_vaccination_id;
+  if (r.administered_date !== undefined) v.administeredDate = r.administered_date;
+  if (r.cvx != null) v.cvx = r.cvx;
+  if (r.ndc != null) v.ndc = r.ndc;
+  if (r.vaccine_text != null) v.vaccineText = r.vaccine_text;
+  if (r.mvx != null) v.mvx = r.mvx;
+  if (r.lot_number != null) v.lotNumber = r.lot_number;
+  if (r.expiration_date != null) v.expirationDate = r.expiration_date;
+  if (r.amount !== null) v.amount = Number(r.amount);
+  if (r.amount_unit != null) v.amountUnit = r.amount_unit;
+  if (r.route != null) v.route = r.route;
+  if (r.site != null) v.site = r.site;
+  if (r.information_source != null) v.informationSource = r.information_source;
+  if (r.historical !== undefined) v.historical = r.historical;
+  if (r.administering_facility != null) v.administeringFacility = r.administering_facility;
+  if (r.ordering_clinician != null) v.orderingClinician = r.ordering_clinician;
+  if (r.administering_clinician != null) v.administeringClinician = r.administering_clinician;
+  if (r.completion_status != null) v.completionStatus = r.completion_status;
+  if (r.refusal_reason != null) v.refusalReason = r.refusal_reason;
+  if (r.funding_eligibility != null) v.fundingEligibility = r.funding_eligibility;
+  if (r.funding_source != null) v.fundingSource = r.funding_source;
+  v.vis = r.vis ?? [];
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  v.observations = (r.obs as any[]).map((o) => ({
+    kind: o.kind, identifier: o.identifier ?? '', codeSystem: o.code_system ?? undefined, code: o.code, text: o.text ?? undefined,
+    cdsiCode: o.cdsi_code ?? undefined, date: o.observed_date ?? undefined,
+  }));
+  return v;
 }
