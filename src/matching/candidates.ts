@@ -46,59 +46,6 @@ function variantsUncached(iso: string): string[] {
   return [...out];
 }
 
-/** Every valid date the scorer does not rate 'disagree' against `iso` (score.ts compareDob): the same date, day and
- *  month swapped, and dates differing in one of year, month or day by one or by one digit. Remembered per date (a
- *  few dozen strings each; birth dates repeat), up to a bound. */
-export function birthDatesNotDisagreeing(iso: string): readonly string[] {
-  let out = notDisagreeing.get(iso);
-  if (!out) {
-    out = notDisagreeingUncached(iso);
-    if (notDisagreeing.size >= 50_000) notDisagreeing.clear();
-    notDisagreeing.set(iso, out);
-  }
-  return out;
-}
-const notDisagreeing = new Map<string, readonly string[]>();
-
-/** birthDatesNotDisagreeing as a PostgreSQL array literal ('{2019-03-07,...}'), remembered: sent with every query's
- *  blocking keys, one string is cheaper to serialize than some fifty. */
-export function birthDatesNotDisagreeingLiteral(iso: string): string {
-  let out = notDisagreeingLiteral.get(iso);
-  if (out === undefined) {
-    out = `{${birthDatesNotDisagreeing(iso).join(',')}}`;
-    if (notDisagreeingLiteral.size >= 50_000) notDisagreeingLiteral.clear();
-    notDisagreeingLiteral.set(iso, out);
-  }
-  return out;
-}
-const notDisagreeingLiteral = new Map<string, string>();
-
-const pad2 = (n: number) => (n < 10 ? '0' : '') + n;
-function notDisagreeingUncached(iso: string): readonly string[] {
-  const m = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(iso);
-  if (!m) return [];
-  const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]);
-  const out = new Set<string>();
-  const push = (yy: number, mm: number, dd: number) => {
-    const leap = yy % 4 === 0 && (yy % 100 !== 0 || yy % 400 === 0);
-    const days = mm === 2 ? (leap ? 29 : 28) : mm === 4 || mm === 6 || mm === 9 || mm === 11 ? 30 : 31;
-    if (yy >= 1000 && yy <= 9999 && mm >= 1 && mm <= 12 && dd >= 1 && dd <= days) out.add(`${yy}-${pad2(mm)}-${pad2(dd)}`);
-  };
-  // The values one component can take: +-1, or one of its digits replaced.
-  const near = (v: number, width: number) => {
-    const s = String(v).padStart(width, '0');
-    const vs = [v - 1, v + 1];
-    for (let i = 0; i < width; i++) for (let c = 0; c <= 9; c++) vs.push(Number(s.slice(0, i) + c + s.slice(i + 1)));
-    return vs;
-  };
-  push(y, mo, d);
-  push(y, d, mo);
-  for (const yy of near(y, 4)) push(yy, mo, d);
-  for (const mm of near(mo, 2)) push(y, mm, d);
-  for (const dd of near(d, 2)) push(y, mo, dd);
-  return [...out];
-}
-
 export interface Candidate { patientId: number; person: MatchPerson; status: string }
 
 function isoDob(s: string | undefined): string | undefined {
@@ -125,12 +72,13 @@ function sameNamesSql(k: string, dob: string, from = ''): string {
   const key = `(dmetaphone(p.family_name), dmetaphone(p.given_name), p.birth_date)`;
   const at = (date: string) => `(${k}.fam, ${k}.giv, ${date})`;
   const order = (dir: string) => `ORDER BY dmetaphone(p.family_name) ${dir}, dmetaphone(p.given_name) ${dir}, p.birth_date ${dir}`;
-  // \`close\` (set when the record could not be listed beside a patient born on a date the scorer rates 'disagree':
-  // score.ts bestScoreIfBirthDateDisagrees) keeps of the nearest only those whose date is one of those it could be
-  // listed beside: the others would be loaded and scored for nothing. Applied after the LIMIT: the same candidates listed.
-  const nearest = (cmp: string, bound: string, dir: string) => `(SELECT s.id FROM (SELECT p.id, p.birth_date, ${k}.close ${where}
+  // \`prune\` (set when the record could not be listed beside a patient born on a date the scorer rates 'disagree':
+  // score.ts bestScoreIfBirthDateDisagrees) keeps of the nearest only those born on a date it could be listed beside
+  // (birth_dates_close, 0430): the others would be loaded and scored for nothing. Applied after the LIMIT: the same
+  // candidates listed.
+  const nearest = (cmp: string, bound: string, dir: string) => `(SELECT s.id FROM (SELECT p.id, p.birth_date, ${dob} AS dob, ${k}.prune ${where}
                    AND ${key} ${cmp} ${at(dob)} AND ${key} ${bound} ${order(dir)} LIMIT ${n}) s
-                 WHERE s.close IS NULL OR s.birth_date = ANY(s.close))`;
+                 WHERE s.prune IS NOT TRUE OR birth_dates_close(s.dob, s.birth_date))`;
   return `${nearest('>=', `<= ${at(`'infinity'::date`)}`, 'ASC')}
                  UNION
                  ${nearest('<', `>= ${at(`'-infinity'::date`)}`, 'DESC')}
@@ -140,7 +88,7 @@ function sameNamesSql(k: string, dob: string, from = ''): string {
                  (${same} AND ${dob} IS NULL LIMIT ${2 * n})`;
 }
 
-const CANDIDATE_IDS_SQL = `WITH k AS (SELECT dmetaphone($3::text) AS fam, dmetaphone($4::text) AS giv, $6::date[] AS close)
+const CANDIDATE_IDS_SQL = `WITH k AS (SELECT dmetaphone($3::text) AS fam, dmetaphone($4::text) AS giv, $6::boolean AS prune)
      SELECT id FROM (
        SELECT pi.patient_id AS id FROM patient_identifier pi WHERE pi.id_value = ANY($1::text[])
        UNION
@@ -161,8 +109,8 @@ export function blockingKeys(p: MatchPerson, limit: number): unknown[] {
   const given = p.given && !isPlaceholderName(p.given) ? p.given.trim() : null;
   // The same-names key's filter (sameNamesSql): only for a record that could not be listed beside a patient whose
   // birth date disagrees with its own.
-  const close = dob && bestScoreIfBirthDateDisagrees(p) < POSSIBLE_THRESHOLD ? birthDatesNotDisagreeingLiteral(dob) : null;
-  return [ids, dates, family, given, limit, close];
+  const prune = !!dob && bestScoreIfBirthDateDisagrees(p) < POSSIBLE_THRESHOLD;
+  return [ids, dates, family, given, limit, prune];
 }
 
 /** Ids of patients sharing a blocking key with the record (active or provisional only). */
@@ -205,7 +153,7 @@ export async function findCandidatesBatch(db: Queryable, people: MatchPerson[], 
 
 /** The blocking keys of many records, as the JSON findCandidatesBatch's statement reads. */
 export function candidateKeys(people: MatchPerson[], limit = 200): string {
-  return JSON.stringify(people.map((p, i) => { const [ids, dates, fam, giv, , close] = blockingKeys(p, limit); return { i, ids, dates, fam, giv, close }; }));
+  return JSON.stringify(people.map((p, i) => { const [ids, dates, fam, giv, , prune] = blockingKeys(p, limit); return { i, ids, dates, fam, giv, prune }; }));
 }
 
 /** The blocking-key search for one record whose keys are columns of `k` (`ids` text[], `dates` date[], `fam` and `giv`
@@ -237,8 +185,8 @@ function dosesOnFileSql(patientId: string): string {
  *  send it in one round trip with other statements). Rows: batch_index (the records it is a candidate of) + columns. */
 export function candidatesBatchSql(keys: string, limit = 200, withDoses = false): string {
   // MATERIALIZED: each record's metaphones computed once, not again in each of the key's ~20 index probes.
-  return `WITH k AS MATERIALIZED (SELECT x.i, x.ids, x.dates, dmetaphone(x.fam) AS fam, dmetaphone(x.giv) AS giv, x.close
-                       FROM jsonb_to_recordset(${keys}::jsonb) AS x(i int, ids text[], dates date[], fam text, giv text, close date[])),
+  return `WITH k AS MATERIALIZED (SELECT x.i, x.ids, x.dates, dmetaphone(x.fam) AS fam, dmetaphone(x.giv) AS giv, x.prune
+                       FROM jsonb_to_recordset(${keys}::jsonb) AS x(i int, ids text[], dates date[], fam text, giv text, prune boolean)),
          c AS (SELECT k.i, k.dates[1] AS dob, u.id FROM k CROSS JOIN LATERAL (${candidateIdsSql('k', limit)}) u),
          g AS (SELECT id, array_agg(i) AS batch_index, array_agg(dob) AS dobs FROM c GROUP BY id)
        -- Each candidate by its primary key (a join on g could plan a scan of every patient).

@@ -38,7 +38,7 @@ const CANDIDATE_LIMIT = 200; // as matchPerson's findCandidates
 
 const RESOLVE_SQL = `WITH RECURSIVE q AS (
     SELECT * FROM jsonb_to_recordset($1::jsonb) AS q(k int, ids text[], auths text[], any_auth boolean, dob_given boolean, dob date,
-                                                      cids text[], dates text, fam text, giv text, close text, actor text, org bigint, ctl text, detail jsonb)),
+                                                      cids text[], dates text, fam text, giv text, prune boolean, actor text, org bigint, ctl text, detail jsonb)),
   hit AS (SELECT DISTINCT q.k, pi.patient_id AS id FROM q JOIN patient_identifier pi ON pi.id_value = ANY(q.ids)
            WHERE pi.authority = '' OR pi.authority = ANY(q.auths) OR q.any_auth),
   -- LIMIT 1 keeps each step an index look-up: the planner, guessing 100 queries per batch, would hash the whole table.
@@ -57,9 +57,8 @@ const RESOLVE_SQL = `WITH RECURSIVE q AS (
               SELECT 'sender', q.actor, q.org, 'query', e.id, 'qbp', q.ctl, q.detail FROM exact e JOIN q ON q.k = e.k
                WHERE set_config('synchronous_commit', 'off', true) = 'off'),
   -- MATERIALIZED: each query's metaphones computed once, not again in each of the blocking key's ~20 index probes. The
-  -- date arrays arrive as text and are read here, for the queries no identifier answered (some sixty dates a query:
-  -- read for every query they were a sixth of the statement's time).
-  open AS MATERIALIZED (SELECT q.k, q.cids AS ids, q.dates::date[] AS dates, dmetaphone(q.fam) AS fam, dmetaphone(q.giv) AS giv, q.close::date[] AS close FROM q
+  -- birth-date variants arrive as text and are read here, only for the queries no identifier answered.
+  open AS MATERIALIZED (SELECT q.k, q.cids AS ids, q.dates::date[] AS dates, dmetaphone(q.fam) AS fam, dmetaphone(q.giv) AS giv, q.prune FROM q
             WHERE NOT EXISTS (SELECT 1 FROM exact e WHERE e.k = q.k)),
   cand AS (SELECT o.k, u.id FROM open o CROSS JOIN LATERAL (${candidateIdsSql('o', CANDIDATE_LIMIT)}) u)
   SELECT e.k, true AS exact, x.*, ${VACCINATIONS_SQL} AS vaccinations, NULL::json AS sources
@@ -98,9 +97,9 @@ interface Lookup { record: PatientRecord; person: MatchPerson; audit: Omit<Query
 function resolveKeys(lookups: Lookup[]) {
   return lookups.map(({ record: q, person, audit }, k) => {
     const ids = q.identifiers.filter((i) => i.value?.trim());
-    const [cids, dates, fam, giv, , close] = blockingKeys(person, CANDIDATE_LIMIT);
+    const [cids, dates, fam, giv, , prune] = blockingKeys(person, CANDIDATE_LIMIT);
     return { k, ids: ids.map((i) => i.value.trim()), auths: ids.map((i) => i.authority ?? ''), any_auth: ids.every((i) => !i.authority),
-      dob_given: !!q.birthDate, dob: isoDate(q.birthDate) ?? null, cids, dates: `{${(dates as string[]).join(',')}}`, fam, giv, close,
+      dob_given: !!q.birthDate, dob: isoDate(q.birthDate) ?? null, cids, dates: `{${(dates as string[]).join(',')}}`, fam, giv, prune,
       actor: audit.sender.username, org: audit.sender.organizationId || null, ctl: audit.controlId ?? null, detail: { profile: audit.profile } };
   });
 }
