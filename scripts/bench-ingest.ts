@@ -225,7 +225,7 @@ async function main() {
     const latencies: number[] = [];
     const acks: Record<string, number> = {};
     let done = 0;
-    const wal = async () => (await pool.query(`SELECT pg_current_wal_lsn() AS lsn, wal_fpi::bigint AS fpi, (SELECT checkpoints_timed + checkpoints_req FROM pg_stat_checkpointer) AS checkpoints FROM pg_stat_wal`).catch(() => pool.query(`SELECT pg_current_wal_lsn() AS lsn, wal_fpi::bigint AS fpi, 0 AS checkpoints FROM pg_stat_wal`))).rows[0] as { lsn: string; fpi: string; checkpoints: string };
+    const wal = async () => (await pool.query(`SELECT pg_current_wal_lsn() AS lsn, wal_fpi::bigint AS fpi, (SELECT num_timed + num_requested FROM pg_stat_checkpointer) AS checkpoints FROM pg_stat_wal`).catch(() => pool.query(`SELECT pg_current_wal_lsn() AS lsn, wal_fpi::bigint AS fpi, 0 AS checkpoints FROM pg_stat_wal`))).rows[0] as { lsn: string; fpi: string; checkpoints: string };
     const wal0 = await wal();
     const cpu0 = process.cpuUsage();
     pgByProcess.clear();

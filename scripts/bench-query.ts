@@ -122,6 +122,8 @@ async function main() {
       batch.forEach((b, k) => people.push({ id: ids[k]!, family: b.family, given: b.given, birth: b.birth, sex: b.sex, mrn: mrns[k]!, org: b.org }));
     }
     await pool.query('VACUUM ANALYZE patient, patient_identifier, patient_source_record, vaccination, observation');
+    // The load's dirty pages written now: a checkpoint in the middle of the timed run would be the load's work.
+    await pool.query('CHECKPOINT');
     const loadSeconds = (performance.now() - t0) / 1000;
     console.log(`loaded ${PATIENTS} patients, ${doses} doses in ${loadSeconds.toFixed(1)} s (${(PATIENTS / loadSeconds).toFixed(0)} patients/s with their identifiers, source records and doses)`);
 
@@ -158,6 +160,8 @@ async function main() {
     const timeline: [number, number][] = []; // [completed at (ms into the run), latency]
     const byKind = new Map<string, number[]>();
     const answers: Record<string, number> = {};
+    const checkpoints = async () => Number((await pool.query(`SELECT num_timed + num_requested AS n FROM pg_stat_checkpointer`)).rows[0].n);
+    const checkpoints0 = await checkpoints();
     const cpu0 = process.cpuUsage();
     const pg0 = postgresCpuSeconds(dataDir);
     const loopDelay = monitorEventLoopDelay({ resolution: 1 });
@@ -205,7 +209,7 @@ async function main() {
       console.log('statements (PostgreSQL execution time, top 12):');
       for (const r of rows) console.log(`  ${String(r.calls).padStart(7)} calls ${String(r.total_ms).padStart(7)} ms total ${String(r.mean_ms).padStart(7)} ms mean (sd ${r.sd_ms}, max ${r.max_ms}) ${String(r.pages).padStart(6)} pages  ${r.query}`);
     }
-    console.log(`by fifth of the run: ${byFifth}`);
+    console.log(`by fifth of the run: ${byFifth}; ${(await checkpoints()) - checkpoints0} checkpoints during the run`);
     // How long a ready answer or query can wait for the registry's one thread (a cause of the latency tail).
     console.log(`event-loop delay: p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms`);
     console.log(`load after run: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
