@@ -1,6 +1,5 @@
 // Fallback worker-thread entry for evaluateDistrict (when no prebuilt bundle can be made, see
-// worker-bundle.ts): registers tsx in this thread, then runs the TypeScript entry.
-import { register } from 'tsx/esm/api';
+// worker-bundle.ts): registers the registry's TypeScript module hook in this thread, then runs the TypeScript entry.
+import '../../bin/register.mjs';
 
-register();
 await import('./district-worker.ts');

@@ -280,8 +280,8 @@ async function startWorker(): Promise<Worker> {
   const idle = idleWorkers.pop();
   if (idle) return idle;
   const { url, bundled } = await districtWorkerUrl();
-  // A bundled worker is plain JavaScript: it must not inherit this process's `--import tsx` (the tsx CLI
-  // passes it, and every worker would load tsx and route each module load through its hooks thread).
+  // A bundled worker is plain JavaScript: it must not inherit this process's `--import` of the TypeScript hook (npm
+  // scripts pass it, and every worker would route each module load through a hooks thread).
   return new Worker(url, bundled ? { execArgv: [] } : {});
 }
 

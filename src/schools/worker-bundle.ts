@@ -27,7 +27,7 @@ function fresh(m: Manifest): boolean {
 
 let made: Promise<{ url: URL; bundled: boolean }> | undefined;
 
-/** The URL to start a district worker on: the bundle (built when missing or stale), else the tsx fallback. */
+/** The URL to start a district worker on: the bundle (built when missing or stale), else the fallback (the TypeScript entry through bin/register.mjs). */
 export function districtWorkerUrl(): Promise<{ url: URL; bundled: boolean }> {
   return made ??= build().then((url) => ({ url, bundled: url !== FALLBACK }), () => ({ url: FALLBACK, bundled: false }));
 }
