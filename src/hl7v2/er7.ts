@@ -293,45 +293,30 @@ function leaf(v: Er7Leaf, d: Delimiters): string {
   return escapeEr7(typeof v === 'string' ? v : String(v), d);
 }
 
-function buildComponent(c: Er7Component, d: Delimiters): string {
-  if (!Array.isArray(c)) return leaf(c, d);
+/** parts[from..] built and joined by `sep`, trailing empty ones dropped (a separator is written only before a non-empty
+ *  part). */
+function joinParts<T>(parts: readonly T[], from: number, sep: string, d: Delimiters, build: (part: T, d: Delimiters) => string): string {
   let out = '';
-  let written = 0;
-  for (let i = 0; i < c.length; i++) {
-    const s = leaf(c[i], d);
+  let written = from;
+  for (let i = from; i < parts.length; i++) {
+    const s = build(parts[i]!, d);
     if (s === '') continue;
-    while (written < i) { out += d.subcomponent; written++; }
+    while (written < i) { out += sep; written++; }
     out += s;
   }
   return out;
+}
+
+function buildComponent(c: Er7Component, d: Delimiters): string {
+  return Array.isArray(c) ? joinParts(c, 0, d.subcomponent, d, leaf) : leaf(c, d);
 }
 
 function buildRep(r: Er7Repetition, d: Delimiters): string {
-  if (!Array.isArray(r)) return leaf(r, d);
-  let out = '';
-  let written = 0;
-  for (let i = 0; i < r.length; i++) {
-    const s = buildComponent(r[i], d);
-    if (s === '') continue;
-    while (written < i) { out += d.component; written++; }
-    out += s;
-  }
-  return out;
+  return Array.isArray(r) ? joinParts(r, 0, d.component, d, buildComponent) : leaf(r, d);
 }
 
 function buildField(f: Er7Field, d: Delimiters): string {
-  if (f !== null && typeof f === 'object' && !Array.isArray(f)) {
-    if ('raw' in f) return f.raw;
-    let out = '';
-    let written = 0;
-    for (let i = 0; i < f.reps.length; i++) {
-      const s = buildRep(f.reps[i], d);
-      if (s === '') continue;
-      while (written < i) { out += d.repetition; written++; }
-      out += s;
-    }
-    return out;
-  }
+  if (f !== null && typeof f === 'object' && !Array.isArray(f)) return 'raw' in f ? f.raw : joinParts(f.reps, 0, d.repetition, d, buildRep);
   return buildRep(f as Er7Repetition, d);
 }
 
@@ -339,17 +324,10 @@ function buildField(f: Er7Field, d: Delimiters): string {
 export function buildEr7(segments: Er7SegmentSpec[], d: Delimiters = STANDARD_DELIMITERS): string {
   let out = '';
   for (const seg of segments) {
-    const name = seg[0];
-    out += name === 'MSH' ? 'MSH' + d.field + d.component + d.repetition + d.escape + d.subcomponent : name;
-    // MSH-2 is the first field written after MSH-1: "MSH|^~\&" then "|" before MSH-3 (spec index 1).
-    let written = 0;
-    for (let i = 1; i < seg.length; i++) {
-      const s = buildField(seg[i] as Er7Field, d);
-      if (s === '') continue;
-      while (written < i) { out += d.field; written++; }
-      out += s;
-    }
-    out += '\r';
+    // MSH-1 and MSH-2 are written here; the spec's fields (from MSH-3 on) follow a field separator like any other's.
+    const fields = joinParts(seg as Er7Field[], 1, d.field, d, buildField);
+    out += (seg[0] === 'MSH' ? 'MSH' + d.field + d.component + d.repetition + d.escape + d.subcomponent : seg[0])
+      + (fields === '' ? '' : d.field + fields) + '\r';
   }
   return out;
 }
