@@ -162,6 +162,9 @@ async function main() {
     const answers: Record<string, number> = {};
     const checkpoints = async () => Number((await pool.query(`SELECT num_timed + num_requested AS n FROM pg_stat_checkpointer`)).rows[0].n);
     const checkpoints0 = await checkpoints();
+    // Autovacuum and autoanalyze runs, per table, so that one during the run shows beside the latencies.
+    const maintenance = async () => new Map((await pool.query<{ relname: string; n: string }>(`SELECT relname, autovacuum_count + autoanalyze_count AS n FROM pg_stat_user_tables`)).rows.map((r) => [r.relname, Number(r.n)]));
+    const maintenance0 = await maintenance();
     const cpu0 = process.cpuUsage();
     const pg0 = postgresCpuSeconds(dataDir);
     const loopDelay = monitorEventLoopDelay({ resolution: 1 });
@@ -209,7 +212,9 @@ async function main() {
       console.log('statements (PostgreSQL execution time, top 12):');
       for (const r of rows) console.log(`  ${String(r.calls).padStart(7)} calls ${String(r.total_ms).padStart(7)} ms total ${String(r.mean_ms).padStart(7)} ms mean (sd ${r.sd_ms}, max ${r.max_ms}) ${String(r.pages).padStart(6)} pages  ${r.query}`);
     }
-    console.log(`by fifth of the run: ${byFifth}; ${(await checkpoints()) - checkpoints0} checkpoints during the run`);
+    await new Promise((r) => setTimeout(r, 600)); // the cumulative statistics are flushed every ~0.5 s
+    const maintained = [...(await maintenance())].filter(([t, n]) => n > (maintenance0.get(t) ?? 0)).map(([t, n]) => `${t} x${n - (maintenance0.get(t) ?? 0)}`);
+    console.log(`by fifth of the run: ${byFifth}; ${(await checkpoints()) - checkpoints0} checkpoints, autovacuum/autoanalyze: ${maintained.join(', ') || 'none'} during the run`);
     // How long a ready answer or query can wait for the registry's one thread (a cause of the latency tail).
     console.log(`event-loop delay: p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms`);
     console.log(`load after run: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
