@@ -39,6 +39,10 @@ test('candidate selection by identifier, typo\'d birth date + phonetic name, and
   const sparse = { family: 'Smith', given: 'Katherine', sex: 'F' };
   assert.ok(!(await candidateIds(db.pool, { ...sparse, birthDate: '2001-01-01' })).includes(smith));
   assert.ok((await candidateIds(db.pool, { ...sparse, birthDate: '2015-06-09' })).includes(smith));
+  // An impossible birth date prunes nothing: the scorer compares its digits (2015-06-31 is one from 2015-06-01), the SQL
+  // would compare with its first real variant (2015-06-30).
+  const june1 = await ins('Smith', 'Katherine', '2015-06-01');
+  assert.ok((await candidateIds(db.pool, { ...sparse, birthDate: '2015-06-31' })).includes(june1));
   const viaId = await candidateIds(db.pool, { family: 'Zzz', identifiers: [{ value: 'X-1' }] });
   assert.deepEqual(viaId, [byId]);
   assert.deepEqual(await candidateIds(db.pool, {}), []);

@@ -108,8 +108,9 @@ export function blockingKeys(p: MatchPerson, limit: number): unknown[] {
   const family = p.family?.trim() || null;
   const given = p.given && !isPlaceholderName(p.given) ? p.given.trim() : null;
   // The same-names key's filter (sameNamesSql): only for a record that could not be listed beside a patient whose
-  // birth date disagrees with its own.
-  const prune = !!dob && bestScoreIfBirthDateDisagrees(p) < POSSIBLE_THRESHOLD;
+  // birth date disagrees with its own, and whose birth date is a real one (the SQL compares with dates[1], which is
+  // then the record's own date; an impossible date has only variants).
+  const prune = !!dob && dates[0] === dob && bestScoreIfBirthDateDisagrees(p) < POSSIBLE_THRESHOLD;
   return [ids, dates, family, given, limit, prune];
 }
 
