@@ -15,7 +15,7 @@ program
   .description('start the registry (HTTP, SOAP, MLLP) on the configured database')
   .action(async () => {
     const config = loadConfig();
-    const db = await openDatabase(config, { log: (s) => console.log(s) });
+    const db = await openDatabase(config, { log: (s) => console.log(s), attach: false });
     const app = await buildApp({ pool: db.pool, config }, { logger: true });
     let address: string;
     let mllp: Awaited<ReturnType<typeof startMllpServer>>;

@@ -16,12 +16,17 @@ export interface EmbeddedOptions {
   port: number;
   /** Faster, non-durable settings for throwaway test clusters only. */
   ephemeral?: boolean;
+  /** When this data directory's cluster is already running (an `iis serve`), use it instead of failing; stop() then
+   *  leaves it running. For short commands (`iis facility create` beside a running server), not for a second server. */
+  attach?: boolean;
   log?: (line: string) => void;
 }
 
 export interface RunningPostgres {
   /** Connection string to the maintenance database `postgres`. */
   adminUrl: string;
+  /** A cluster some other process started (EmbeddedOptions.attach): stop() leaves it running. */
+  attached?: boolean;
   stop(): Promise<void>;
 }
 
@@ -77,6 +82,17 @@ export async function startEmbeddedPostgres(opts: EmbeddedOptions): Promise<Runn
       const pid = Number(fs.readFileSync(pidFile, 'utf8').split('\n')[0]);
       let alive = false;
       try { process.kill(pid, 0); alive = true; } catch { /* not running */ }
+      if (alive && opts.attach) {
+        // postmaster.pid: pid, data directory, start time, port, socket directory, ...
+        const lines = fs.readFileSync(pidFile, 'utf8').split('\n');
+        const port = Number(lines[3]) || opts.port;
+        const socket = lines[4]?.trim();
+        return {
+          attached: true,
+          adminUrl: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres${socket ? `?host=${encodeURIComponent(socket)}` : ''}`,
+          stop: async () => {}, // not ours to stop
+        };
+      }
       if (alive) throw new Error(`embedded PostgreSQL already running in ${dir} (pid ${pid}); stop it or set DATABASE_URL`);
       fs.rmSync(pidFile);
     }

@@ -12,13 +12,16 @@ export interface OpenDatabase {
   close(): Promise<void>;
 }
 
-export async function openDatabase(config: Config, opts: { migrate?: boolean; log?: (s: string) => void; poolSize?: number } = {}): Promise<OpenDatabase> {
+/** `attach` (default true): with no DATABASE_URL, use the embedded cluster of the data directory if a server is running
+ *  it, so that operator commands work beside `iis serve` (which passes false: two servers must not share one). */
+export async function openDatabase(config: Config, opts: { migrate?: boolean; log?: (s: string) => void; poolSize?: number; attach?: boolean } = {}): Promise<OpenDatabase> {
   const log = opts.log ?? (() => {});
   let server: RunningPostgres | undefined;
   let url = config.databaseUrl;
   if (!url) {
     log(`starting embedded PostgreSQL in ${path.join(config.dataDir, 'pg')} on port ${config.embeddedPgPort}`);
-    server = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort });
+    server = await startEmbeddedPostgres({ dataDir: config.dataDir, port: config.embeddedPgPort, attach: opts.attach ?? true });
+    if (server.attached) log('using the embedded PostgreSQL already running there (a server started it)');
     await ensureDatabase(server.adminUrl, 'iis');
     url = withDatabase(server.adminUrl, 'iis');
   }
