@@ -16,16 +16,16 @@ import { isPlaceholderName, isPlaceholderIdentifier, bestScoreIfBirthDateDisagre
 type Queryable = Pick<PoolClient | Pool, 'query'>;
 
 /** Birth date variants a typo could produce: swapped day/month, +-1 day, +-1 month, +-1 year. */
-export function birthDateVariants(iso: string): string[] {
+export function birthDateVariants(iso: string): readonly string[] {
   let out = variants.get(iso);
   if (!out) {
     out = variantsUncached(iso);
     if (variants.size >= 50_000) variants.clear();
     variants.set(iso, out);
   }
-  return [...out];
+  return out; // shared: callers only read it
 }
-const variants = new Map<string, string[]>();
+const variants = new Map<string, readonly string[]>();
 
 function variantsUncached(iso: string): string[] {
   const m = /^(\d{4})-?(\d{2})-?(\d{2})$/.exec(iso);
