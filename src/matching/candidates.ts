@@ -187,7 +187,7 @@ function dosesOnFileSql(patientId: string): string {
 export function candidatesBatchSql(keys: string, limit = 200, withDoses = false): string {
   // MATERIALIZED: each record's metaphones computed once, not again in each of the key's ~20 index probes.
   return `WITH k AS MATERIALIZED (SELECT x.i, x.ids, x.dates, dmetaphone(x.fam) AS fam, dmetaphone(x.giv) AS giv, x.prune
-                       FROM jsonb_to_recordset(${keys}::jsonb) AS x(i int, ids text[], dates date[], fam text, giv text, prune boolean)),
+                       FROM json_to_recordset(${keys}::json) AS x(i int, ids text[], dates date[], fam text, giv text, prune boolean)),
          c AS (SELECT k.i, k.dates[1] AS dob, u.id FROM k CROSS JOIN LATERAL (${candidateIdsSql('k', limit)}) u),
          g AS (SELECT id, array_agg(i) AS batch_index, array_agg(dob) AS dobs FROM c GROUP BY id)
        -- Each candidate by its primary key (a join on g could plan a scan of every patient).

@@ -179,8 +179,8 @@ async function storeBatch(pool: Pool, batch: Queued[]): Promise<Queued[]> {
     if (!prep || prep.uses >= REPREPARE_AFTER) {
       const n = ++prepareSeq;
       prefix = `${prep ? `DEALLOCATE ${prep.candidates}; DEALLOCATE ${prep.store};` : ''}
-        PREPARE ingest_candidates_${n}(jsonb) AS ${candidatesBatchSql('$1', 200, true)};
-        PREPARE ingest_store_${n}(jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, jsonb, jsonb) AS ${STORE_SQL};`;
+        PREPARE ingest_candidates_${n}(json) AS ${candidatesBatchSql('$1', 200, true)};
+        PREPARE ingest_store_${n}(json, json, json, json, json, json, json, json, json, json, json) AS ${STORE_SQL};`;
       preparedStatements.set(client, (prep = { candidates: `ingest_candidates_${n}`, store: `ingest_store_${n}`, uses: 0 }));
     }
     prep.uses++;
@@ -388,43 +388,43 @@ async function storeBatch(pool: Pool, batch: Queued[]): Promise<Queued[]> {
 // foreign keys are checked at the end of the statement).
 const STORE_SQL = `WITH
   p AS (INSERT INTO patient (id, family_name, given_name, middle_name, suffix, birth_date, sex, mother_maiden_name, multiple_birth, birth_order, death_date, address, phone, status)
-        SELECT x.* FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, family_name text, given_name text, middle_name text, suffix text, birth_date date, sex text,
+        SELECT x.* FROM json_to_recordset($1::json) AS x(id bigint, family_name text, given_name text, middle_name text, suffix text, birth_date date, sex text,
           mother_maiden_name text, multiple_birth text, birth_order int, death_date date, address jsonb, phone text, status text)),
   sr AS (INSERT INTO patient_source_record (id, patient_id, submission_id, organization_id, sender_patient_id, demographics)
-        SELECT x.* FROM jsonb_to_recordset($2::jsonb) AS x(id bigint, patient_id bigint, submission_id bigint, organization_id bigint, sender_patient_id text, demographics jsonb)),
+        SELECT x.* FROM json_to_recordset($2::json) AS x(id bigint, patient_id bigint, submission_id bigint, organization_id bigint, sender_patient_id text, demographics jsonb)),
   pi AS (INSERT INTO patient_identifier (patient_id, id_value, authority, id_type, source_record_id)
-        SELECT x.patient_id, x.v, x.a, x.t, x.source_record_id FROM jsonb_to_recordset($3::jsonb) AS x(patient_id bigint, v text, a text, t text, source_record_id bigint)
+        SELECT x.patient_id, x.v, x.a, x.t, x.source_record_id FROM json_to_recordset($3::json) AS x(patient_id bigint, v text, a text, t text, source_record_id bigint)
         ON CONFLICT DO NOTHING),
   s AS (INSERT INTO submission (id, organization_id, sender_credential_id, channel, message_type, profile, control_id, raw, ack_code, finding_count, response, patient_id, processed_ms)
-        SELECT x.* FROM jsonb_to_recordset($4::jsonb) AS x(id bigint, organization_id bigint, sender_credential_id bigint, channel text, message_type text, profile text,
+        SELECT x.* FROM json_to_recordset($4::json) AS x(id bigint, organization_id bigint, sender_credential_id bigint, channel text, message_type text, profile text,
           control_id text, raw text, ack_code text, finding_count int, response text, patient_id bigint, processed_ms double precision)),
   f AS (INSERT INTO finding (submission_id, patient_id, code, severity, location, hl7_error_code, application_code, message)
-        SELECT x.* FROM jsonb_to_recordset($5::jsonb) AS x(submission_id bigint, patient_id bigint, code text, severity text, location text, hl7_error_code text,
+        SELECT x.* FROM json_to_recordset($5::json) AS x(submission_id bigint, patient_id bigint, code text, severity text, location text, hl7_error_code text,
           application_code text, message text)),
   a AS (INSERT INTO audit_event (actor_kind, actor_id, organization_id, action, patient_id, object_type, object_id, detail)
         SELECT 'sender', x.actor_id, x.organization_id, 'submit', x.patient_id, 'submission', x.object_id, x.detail
-          FROM jsonb_to_recordset($6::jsonb) AS x(actor_id text, organization_id bigint, patient_id bigint, object_id text, detail jsonb)),
+          FROM json_to_recordset($6::json) AS x(actor_id text, organization_id bigint, patient_id bigint, object_id text, detail jsonb)),
   r AS (INSERT INTO refusal (patient_id, submission_id, organization_id, refusal_date, cvx, reason, vaccine_text, sender_vaccination_id)
-        SELECT x.* FROM jsonb_to_recordset($7::jsonb) AS x(patient_id bigint, submission_id bigint, organization_id bigint, refusal_date date, cvx text, reason text,
+        SELECT x.* FROM json_to_recordset($7::json) AS x(patient_id bigint, submission_id bigint, organization_id bigint, refusal_date date, cvx text, reason text,
           vaccine_text text, sender_vaccination_id text)),
   v AS (INSERT INTO vaccination (id, patient_id, source_record_id, submission_id, organization_id, sender_vaccination_id, administered_date, cvx, ndc, mvx,
           lot_number, expiration_date, amount, amount_unit, route, site, administering_facility, ordering_clinician, administering_clinician,
           entered_by, information_source, historical, completion_status, refusal_reason, funding_eligibility, funding_source, vis, action_code, vaccine_text, consolidated_into)
-        SELECT x.* FROM jsonb_to_recordset($8::jsonb) AS x(id bigint, patient_id bigint, source_record_id bigint, submission_id bigint, organization_id bigint,
+        SELECT x.* FROM json_to_recordset($8::json) AS x(id bigint, patient_id bigint, source_record_id bigint, submission_id bigint, organization_id bigint,
           sender_vaccination_id text, administered_date date, cvx text, ndc text, mvx text, lot_number text, expiration_date date, amount numeric, amount_unit text,
           route text, site text, administering_facility text, ordering_clinician jsonb, administering_clinician jsonb, entered_by jsonb, information_source text,
           historical boolean, completion_status text, refusal_reason text, funding_eligibility text, funding_source text, vis jsonb, action_code text,
           vaccine_text text, consolidated_into bigint)),
   o AS (INSERT INTO observation (patient_id, submission_id, organization_id, vaccination_id, kind, identifier, code_system, code, cdsi_code, text, observed_date)
-        SELECT x.* FROM jsonb_to_recordset($9::jsonb) AS x(patient_id bigint, submission_id bigint, organization_id bigint, vaccination_id bigint, kind text,
+        SELECT x.* FROM json_to_recordset($9::json) AS x(patient_id bigint, submission_id bigint, organization_id bigint, vaccination_id bigint, kind text,
           identifier text, code_system text, code text, cdsi_code text, text text, observed_date date)
          WHERE NOT EXISTS (SELECT 1 FROM observation e WHERE e.patient_id = x.patient_id AND e.kind = x.kind AND e.code = x.code
                              AND e.observed_date IS NOT DISTINCT FROM x.observed_date)),
   mr AS (INSERT INTO match_review (patient_id, candidate_patient_id, score, reasons)
-        SELECT x.* FROM jsonb_to_recordset($10::jsonb) AS x(patient_id bigint, candidate_patient_id bigint, score double precision, reasons jsonb)),
+        SELECT x.* FROM json_to_recordset($10::json) AS x(patient_id bigint, candidate_patient_id bigint, score double precision, reasons jsonb)),
   u AS (UPDATE vaccination t SET deleted = t.deleted OR x.deleted, superseded_by = COALESCE(x.superseded_by, t.superseded_by),
           consolidated_into = CASE WHEN x.set_consolidated THEN x.consolidated_into ELSE t.consolidated_into END
-         FROM jsonb_to_recordset($11::jsonb) AS x(id bigint, deleted boolean, superseded_by bigint, set_consolidated boolean, consolidated_into bigint)
+         FROM json_to_recordset($11::json) AS x(id bigint, deleted boolean, superseded_by bigint, set_consolidated boolean, consolidated_into bigint)
         WHERE t.id = x.id)
 SELECT 1`;
 
