@@ -37,7 +37,7 @@ interface Resolved {
 const CANDIDATE_LIMIT = 200; // as matchPerson's findCandidates
 
 const RESOLVE_SQL = `WITH RECURSIVE q AS (
-    SELECT * FROM jsonb_to_recordset($1::jsonb) AS q(k int, ids text[], auths text[], any_auth boolean, dob_given boolean, dob date,
+    SELECT * FROM json_to_recordset($1::json) AS q(k int, ids text[], auths text[], any_auth boolean, dob_given boolean, dob date,
                                                       cids text[], dates text, fam text, giv text, prune boolean, actor text, org bigint, ctl text, detail jsonb)),
   hit AS (SELECT DISTINCT q.k, pi.patient_id AS id FROM q JOIN patient_identifier pi ON pi.id_value = ANY(q.ids)
            WHERE pi.authority = '' OR pi.authority = ANY(q.auths) OR q.any_auth),
@@ -76,7 +76,7 @@ const RESOLVE_SQL = `WITH RECURSIVE q AS (
 
 /** The record a query shows after scoring when the look-up did not read it whole (the matcher's one match, with its
  *  history), audited in the same statement (committed without waiting for the WAL flush, as above). */
-const SHOW_SQL = `WITH s AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS s(k int, id bigint, history boolean, actor text, org bigint, ctl text, detail jsonb)),
+const SHOW_SQL = `WITH s AS (SELECT * FROM json_to_recordset($1::json) AS s(k int, id bigint, history boolean, actor text, org bigint, ctl text, detail jsonb)),
   audited AS (INSERT INTO audit_event (actor_kind, actor_id, organization_id, action, patient_id, object_type, object_id, detail)
               SELECT 'sender', s.actor, s.org, 'query', s.id, 'qbp', s.ctl, s.detail FROM s
                WHERE set_config('synchronous_commit', 'off', true) = 'off')
@@ -157,7 +157,7 @@ async function showBatch(pool: Pool, items: QueryAudit[]): Promise<Map<number, S
 /** The audit events of records shown without a look-up of their own (a Z31's candidates, read by the look-up). */
 const AUDIT_SQL = `INSERT INTO audit_event (actor_kind, actor_id, organization_id, action, patient_id, object_type, object_id, detail)
   SELECT 'sender', a.actor, a.org, 'query', a.id, 'qbp', a.ctl, a.detail
-    FROM jsonb_to_recordset($1::jsonb) AS a(id bigint, actor text, org bigint, ctl text, detail jsonb)
+    FROM json_to_recordset($1::json) AS a(id bigint, actor text, org bigint, ctl text, detail jsonb)
    WHERE set_config('synchronous_commit', 'off', true) = 'off'`;
 
 async function auditBatch(pool: Pool, items: QueryAudit[]): Promise<void[]> {
