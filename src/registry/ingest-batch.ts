@@ -147,6 +147,11 @@ function related(a: MatchPerson, b: MatchPerson): boolean {
   return !!n(a.family) && n(a.family) === n(b.family) && n(a.given) === n(b.given);
 }
 
+/** A null member after the first of an object (`,"key":null`): json_to_recordset reads a missing key as NULL too, and
+ *  a dose's row is half nulls, which PostgreSQL would otherwise parse and look up column by column. It cannot match
+ *  inside a JSON string, where every quote is escaped. */
+const NULL_MEMBER = /,"[A-Za-z_]+":null/g;
+
 const preparedStatements = new WeakMap<PoolClient, { candidates: string; store: string; uses: number }>();
 
 /** A string as an SQL literal that means the same whatever standard_conforming_strings says (E'' syntax). */
@@ -380,7 +385,8 @@ async function storeBatch(pool: Pool, batch: Queued[]): Promise<Queued[]> {
       }
     }
     const j = JSON.stringify;
-    return [j(patients), j(sources), j(identifiers), j(submissions), j(findings), j(audits), j(refusals), j(vaccinations), j(observations), j(reviews), j([...updates.values()])];
+    return [j(patients).replace(NULL_MEMBER, ''), j(sources), j(identifiers), j(submissions), j(findings), j(audits), j(refusals),
+      j(vaccinations).replace(NULL_MEMBER, ''), j(observations), j(reviews), j([...updates.values()])];
   }
 }
 
