@@ -152,7 +152,7 @@ function related(a: MatchPerson, b: MatchPerson): boolean {
  *  inside a JSON string, where every quote is escaped. */
 const NULL_MEMBER = /,"[A-Za-z_]+":null/g;
 
-const preparedStatements = new WeakMap<PoolClient, { candidates: string; store: string; uses: number }>();
+const preparedStatements = new WeakMap<PoolClient, { n: number; uses: number }>();
 
 /** A string as an SQL literal that means the same whatever standard_conforming_strings says (E'' syntax). */
 const textLiteral = (s: string) => `E'${s.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`;
@@ -183,29 +183,26 @@ async function storeBatch(pool: Pool, batch: Queued[]): Promise<Queued[]> {
     let prefix = '';
     if (!prep || prep.uses >= REPREPARE_AFTER) {
       const n = ++prepareSeq;
-      prefix = `${prep ? `DEALLOCATE ${prep.candidates}; DEALLOCATE ${prep.store};` : ''}
+      prefix = `${prep ? `DEALLOCATE ingest_locks_${prep.n}; DEALLOCATE ingest_pre_${prep.n}; DEALLOCATE ingest_candidates_${prep.n}; DEALLOCATE ingest_store_${prep.n};` : ''}
+        PREPARE ingest_locks_${n}(text[]) AS ${LOCKS_SQL};
+        PREPARE ingest_pre_${n}(json, int, int) AS ${PRE_SQL};
         PREPARE ingest_candidates_${n}(json) AS ${candidatesBatchSql('$1', 200, true)};
         PREPARE ingest_store_${n}(json, json, json, json, json, json, json, json, json, json, json) AS ${STORE_SQL};`;
-      preparedStatements.set(client, (prep = { candidates: `ingest_candidates_${n}`, store: `ingest_store_${n}`, uses: 0 }));
+      preparedStatements.set(client, (prep = { n, uses: 0 }));
     }
     prep.uses++;
+    const candidatesStatement = `ingest_candidates_${prep.n}`, storeStatement = `ingest_store_${prep.n}`;
     // Index nested loops only: each statement touches a few rows per message, found by index. Generic plans cached from
     // the statistics of a young database (guessing 100 rows per JSON input) would otherwise scan or hash whole tables
     // of doses and identifiers for every batch (EXPLAIN under plan_cache_mode = force_generic_plan).
     const results = await client.query(`BEGIN; SET LOCAL enable_seqscan = off; SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; ${prefix}
-      SELECT count(pg_advisory_xact_lock(727400, h)) FROM (SELECT DISTINCT hashtext(d) AS h FROM unnest(ARRAY[${dobs.map((d) => `'${d}'`).join(',')}]::text[]) AS d ORDER BY 1) x;
-      SELECT (SELECT coalesce(json_agg(json_build_object('i', x.i, 'id', s.id, 'response', s.response, 'ack_code', s.ack_code, 'patient_id', s.patient_id)), '[]')
-                FROM json_to_recordset(${jsonLiteral(batch.map((q, i) => ({ i, o: q.stored.sender.organizationId, c: q.stored.controlId })))}::json) AS x(i int, o bigint, c text)
-                JOIN submission s ON s.organization_id = x.o AND s.control_id = x.c) AS resends,
-              ARRAY(SELECT nextval('submission_id_seq') FROM generate_series(1, ${batch.length})) AS submission_ids,
-              ARRAY(SELECT nextval('patient_id_seq') FROM generate_series(1, ${batch.length})) AS patient_ids,
-              ARRAY(SELECT nextval('patient_source_record_id_seq') FROM generate_series(1, ${batch.length})) AS source_ids,
-              ARRAY(SELECT nextval('vaccination_id_seq') FROM generate_series(1, ${nDoses})) AS vaccination_ids;
-      EXECUTE ${prep.candidates}(${textLiteral(candidateKeys(people))})`) as unknown as { rows: any[] }[]; // eslint-disable-line @typescript-eslint/no-explicit-any
+      EXECUTE ingest_locks_${prep.n}(ARRAY[${dobs.map((d) => `'${d}'`).join(',')}]::text[]);
+      EXECUTE ingest_pre_${prep.n}(${jsonLiteral(batch.map((q, i) => ({ i, o: q.stored.sender.organizationId, c: q.stored.controlId })))}, ${batch.length}, ${nDoses});
+      EXECUTE ${candidatesStatement}(${textLiteral(candidateKeys(people))})`) as unknown as { rows: any[] }[]; // eslint-disable-line @typescript-eslint/no-explicit-any
     if (process.env.IIS_INGEST_EXPLAIN && !explained.candidates && ingestBatchStats.batches >= Number(process.env.IIS_INGEST_EXPLAIN)) {
       explained.candidates = true;
       await client.query(`SET LOCAL plan_cache_mode = force_generic_plan`);
-      const { rows: plan } = await client.query(`EXPLAIN (ANALYZE, BUFFERS) EXECUTE ${prep.candidates}(${textLiteral(candidateKeys(people))})`);
+      const { rows: plan } = await client.query(`EXPLAIN (ANALYZE, BUFFERS) EXECUTE ${candidatesStatement}(${textLiteral(candidateKeys(people))})`);
       await client.query(`RESET plan_cache_mode`);
       console.log(plan.map((r) => r['QUERY PLAN']).join('\n'));
     }
@@ -256,12 +253,12 @@ async function storeBatch(pool: Pool, batch: Queued[]): Promise<Queued[]> {
       explained.store = true;
       // The prepared statement's own plan (generic once the plan cache chose it), as the batches run it.
       await client.query(`SET LOCAL plan_cache_mode = force_generic_plan`);
-      const { rows: plan } = await client.query(`EXPLAIN (ANALYZE, BUFFERS) EXECUTE ${prep.store}(${(rows as string[]).map(textLiteral).join(',')})`);
+      const { rows: plan } = await client.query(`EXPLAIN (ANALYZE, BUFFERS) EXECUTE ${storeStatement}(${(rows as string[]).map(textLiteral).join(',')})`);
       console.log(`batch of ${items.length}:\n` + plan.map((r) => r['QUERY PLAN']).join('\n'));
       await client.query('COMMIT');
     } else if (items.length) {
       // The store and COMMIT in one round trip; the answers are given only once it returns.
-      await client.query(`EXECUTE ${prep.store}(${(rows as string[]).map(textLiteral).join(',')}); COMMIT`);
+      await client.query(`EXECUTE ${storeStatement}(${(rows as string[]).map(textLiteral).join(',')}); COMMIT`);
     } else await client.query('COMMIT');
     for (const it of items) {
       const s = it.q.stored;
@@ -389,6 +386,18 @@ async function storeBatch(pool: Pool, batch: Queued[]): Promise<Queued[]> {
       j(vaccinations).replace(NULL_MEMBER, ''), j(observations), j(reviews), j([...updates.values()])];
   }
 }
+
+// The birth-date locks of recordPatient (BIRTH_DATE_LOCK_SQL), taken in key order.
+const LOCKS_SQL = `SELECT count(pg_advisory_xact_lock(727400, h)) FROM (SELECT DISTINCT hashtext(d) AS h FROM unnest($1::text[]) AS d ORDER BY 1) x`;
+
+// Resends (sender + MSH-10 on file) and the ids the batch may need: $2 messages, $3 doses.
+const PRE_SQL = `SELECT (SELECT coalesce(json_agg(json_build_object('i', x.i, 'id', s.id, 'response', s.response, 'ack_code', s.ack_code, 'patient_id', s.patient_id)), '[]')
+                FROM json_to_recordset($1::json) AS x(i int, o bigint, c text)
+                JOIN submission s ON s.organization_id = x.o AND s.control_id = x.c) AS resends,
+              ARRAY(SELECT nextval('submission_id_seq') FROM generate_series(1, $2)) AS submission_ids,
+              ARRAY(SELECT nextval('patient_id_seq') FROM generate_series(1, $2)) AS patient_ids,
+              ARRAY(SELECT nextval('patient_source_record_id_seq') FROM generate_series(1, $2)) AS source_ids,
+              ARRAY(SELECT nextval('vaccination_id_seq') FROM generate_series(1, $3)) AS vaccination_ids`;
 
 // Every table of a batch in one statement (ids were allocated beforehand, so no CTE waits on another's RETURNING;
 // foreign keys are checked at the end of the statement).
