@@ -23,6 +23,35 @@ async function withDb<T>(fn: (pool: Pool) => Promise<T>): Promise<T | undefined>
   }
 }
 
+/** Messages of one file in flight at once (`iis import`). */
+const IMPORT_IN_FLIGHT = 16;
+
+/** The first identifier of a message's PID-3 (the sender's patient id), or undefined (no PID: a query, a malformed message). */
+export function patientKeyOf(message: string): string | undefined {
+  const m = /(?:^|\r|\n)PID\|[^|\r\n]*\|[^|\r\n]*\|([^|\r\n]*)/.exec(message);
+  const id = m?.[1]?.split('~')[0]?.split('^')[0]?.trim();
+  return id || undefined;
+}
+
+/** Runs `handle` over the messages with up to `inFlight` at once, in the file's order for messages with the same
+ *  patient key (patientKeyOf) and for those without one (each waits for all before it). */
+export async function importInOrder(messages: string[], inFlight: number, handle: (m: string, i: number) => Promise<void>): Promise<void> {
+  const running = new Set<Promise<void>>();
+  const lastOfKey = new Map<string, Promise<void>>();
+  for (let i = 0; i < messages.length; i++) {
+    const m = messages[i]!, key = patientKeyOf(m);
+    if (running.size >= inFlight) await Promise.race(running);
+    // A message without a key waits for everything before it; one with a key for the last of the same key.
+    const before = key === undefined ? Promise.all(running) : lastOfKey.get(key);
+    const p: Promise<void> = (async () => { if (before) await before.catch(() => {}); await handle(m, i); })();
+    const tracked = p.finally(() => { running.delete(tracked); if (key !== undefined && lastOfKey.get(key) === tracked) lastOfKey.delete(key); });
+    running.add(tracked);
+    if (key !== undefined) lastOfKey.set(key, tracked);
+    else await tracked; // and everything after it waits for it
+  }
+  await Promise.all(running);
+}
+
 export function registerHl7Commands(program: Command): void {
   const facility = program.command('facility').description('sending facilities (organizations that submit HL7)');
   facility
@@ -48,11 +77,17 @@ export function registerHl7Commands(program: Command): void {
     .description('import a file of HL7 messages (one or many; FHS/BHS batches) for a facility, as if it had sent them')
     .requiredOption('--facility <code>', 'the sending facility')
     .option('--acks <file>', 'write the answers (ACK/RSP) to this file')
-    .action(async (file: string, o: { facility: string; acks?: string }) => {
+    .option('--in-flight <n>', 'messages processed at once (those about the same patient still one after another, in order)', String(IMPORT_IN_FLIGHT))
+    .action(async (file: string, o: { facility: string; acks?: string; inFlight: string }) => {
       const [{ decodeHl7, splitMessages }, { getRegistryContext }, { handleHl7Message }] = await Promise.all([
         import('../hl7v2/er7.ts'), import('../registry/context.ts'), import('../registry/hl7.ts')]);
       if (!fs.existsSync(file)) {
         console.error(`iis import: no such file: ${file}`);
+        process.exit(1);
+      }
+      const inFlight = Number(o.inFlight);
+      if (!Number.isInteger(inFlight) || inFlight < 1 || inFlight > 256) {
+        console.error(`iis import: --in-flight must be a whole number from 1 to 256 (got ${o.inFlight})`);
         process.exit(1);
       }
       const messages = splitMessages(decodeHl7(fs.readFileSync(file)));
@@ -66,13 +101,18 @@ export function registerHl7Commands(program: Command): void {
         const t0 = Date.now();
         const bar = new cliProgress.SingleBar({ format: 'importing [{bar}] {value}/{total} messages | AA {AA} AE {AE} AR {AR}', stream: process.stderr }, cliProgress.Presets.shades_classic);
         bar.start(messages.length, 0, counts);
-        for (const m of messages) {
+        // Several messages in flight, so the registry stores them in batches (one commit for many) as it does for
+        // concurrent senders; those about the same patient (PID-3's first identifier) still go one after another, in
+        // the file's order, so an update or delete (RXA-21) follows what it changes. answers[] keeps the file's order.
+        const results = new Array<string>(messages.length);
+        await importInOrder(messages, inFlight, async (m, i) => {
           const a = await handleHl7Message(ctx, m, sender, 'file');
           counts[a.ackCode]++;
           if (a.duplicate) duplicates++;
-          if (o.acks) answers.push(a.response);
+          results[i] = a.response;
           bar.increment(1, counts);
-        }
+        });
+        if (o.acks) answers.push(...results);
         bar.stop();
         if (o.acks) fs.writeFileSync(o.acks, answers.map((r) => r.replace(/\r?$/, '\r')).join('\n'));
         const secs = (Date.now() - t0) / 1000;
