@@ -184,7 +184,8 @@ async function main() {
         let at = 0;
         for (let f = 0; f < 20 && at >= 0; f++) at = a.response.indexOf('|', at + 1);
         const profile = at >= 0 ? a.response.slice(at + 1, Math.min(...['^', '|', '\r'].map((c) => { const e = a.response.indexOf(c, at + 1); return e < 0 ? Infinity : e; }))) || '?' : '?';
-        const qak = /\rQAK\|[^|]*\|([A-Z]{2})/.exec(a.response)?.[1] ?? '';
+        const qa = a.response.indexOf('\rQAK|'), qs = qa < 0 ? -1 : a.response.indexOf('|', qa + 5);
+        const qak = qs < 0 ? '' : a.response.slice(qs + 1, qs + 3);
         const key = `${q.kind}:${profile}${qak && qak !== 'OK' ? '/' + qak : ''}`;
         answers[key] = (answers[key] ?? 0) + 1;
       }
