@@ -36,6 +36,15 @@ interface Resolved {
 
 const CANDIDATE_LIMIT = 200; // as matchPerson's findCandidates
 
+/** The audit event of each record a query shows (`row` has actor, org, ctl and detail), committed without waiting for
+ *  the WAL flush: set_config(..., true) is SET LOCAL for the statement's own transaction, so only a server crash in the
+ *  next ~200 ms could lose it. */
+function auditQuerySql(row: string, patientId: string, from: string): string {
+  return `INSERT INTO audit_event (actor_kind, actor_id, organization_id, action, patient_id, object_type, object_id, detail)
+              SELECT 'sender', ${row}.actor, ${row}.org, 'query', ${patientId}, 'qbp', ${row}.ctl, ${row}.detail FROM ${from}
+               WHERE set_config('synchronous_commit', 'off', true) = 'off'`;
+}
+
 const RESOLVE_SQL = `WITH RECURSIVE q AS (
     SELECT * FROM json_to_recordset($1::json) AS q(k int, ids text[], auths text[], any_auth boolean, dob_given boolean, dob date,
                                                       cids text[], dates text, fam text, giv text, prune boolean, actor text, org bigint, ctl text, detail jsonb)),
@@ -51,11 +60,8 @@ const RESOLVE_SQL = `WITH RECURSIVE q AS (
   surviving AS (SELECT DISTINCT k, id, birth_date FROM chain WHERE merged_into IS NULL OR depth = 10),
   exact AS (SELECT s.k, min(s.id) AS id FROM surviving s JOIN q ON q.k = s.k GROUP BY s.k, q.dob_given, q.dob
              HAVING count(*) = 1 AND (NOT q.dob_given OR min(s.birth_date) IS NULL OR min(s.birth_date) = q.dob)),
-  -- The record shown is audited in the same statement, committed without waiting for the WAL flush (set_config(...,
-  -- true) is SET LOCAL for this statement's own transaction): only a server crash in the next ~200 ms could lose it.
-  audited AS (INSERT INTO audit_event (actor_kind, actor_id, organization_id, action, patient_id, object_type, object_id, detail)
-              SELECT 'sender', q.actor, q.org, 'query', e.id, 'qbp', q.ctl, q.detail FROM exact e JOIN q ON q.k = e.k
-               WHERE set_config('synchronous_commit', 'off', true) = 'off'),
+  -- The record shown is audited in the same statement (auditQuerySql).
+  audited AS (${auditQuerySql('q', 'e.id', 'exact e JOIN q ON q.k = e.k')}),
   -- MATERIALIZED: each query's metaphones computed once, not again in each of the blocking key's ~20 index probes. The
   -- birth-date variants arrive as text and are read here, only for the queries no identifier answered.
   open AS MATERIALIZED (SELECT q.k, q.cids AS ids, q.dates::date[] AS dates, dmetaphone(q.fam) AS fam, dmetaphone(q.giv) AS giv, q.prune FROM q
@@ -77,9 +83,7 @@ const RESOLVE_SQL = `WITH RECURSIVE q AS (
 /** The record a query shows after scoring when the look-up did not read it whole (the matcher's one match, with its
  *  history), audited in the same statement (committed without waiting for the WAL flush, as above). */
 const SHOW_SQL = `WITH s AS (SELECT * FROM json_to_recordset($1::json) AS s(k int, id bigint, history boolean, actor text, org bigint, ctl text, detail jsonb)),
-  audited AS (INSERT INTO audit_event (actor_kind, actor_id, organization_id, action, patient_id, object_type, object_id, detail)
-              SELECT 'sender', s.actor, s.org, 'query', s.id, 'qbp', s.ctl, s.detail FROM s
-               WHERE set_config('synchronous_commit', 'off', true) = 'off')
+  audited AS (${auditQuerySql('s', 's.id', 's')})
   SELECT s.k, x.*, CASE WHEN s.history THEN ${VACCINATIONS_SQL} END AS vaccinations
     FROM s CROSS JOIN LATERAL (${PATIENT_SQL} FROM patient p WHERE p.id = s.id OFFSET 0) x JOIN patient p ON p.id = s.id`;
 
@@ -155,10 +159,7 @@ async function showBatch(pool: Pool, items: QueryAudit[]): Promise<Map<number, S
 }
 
 /** The audit events of records shown without a look-up of their own (a Z31's candidates, read by the look-up). */
-const AUDIT_SQL = `INSERT INTO audit_event (actor_kind, actor_id, organization_id, action, patient_id, object_type, object_id, detail)
-  SELECT 'sender', a.actor, a.org, 'query', a.id, 'qbp', a.ctl, a.detail
-    FROM json_to_recordset($1::json) AS a(id bigint, actor text, org bigint, ctl text, detail jsonb)
-   WHERE set_config('synchronous_commit', 'off', true) = 'off'`;
+const AUDIT_SQL = auditQuerySql('a', 'a.id', 'json_to_recordset($1::json) AS a(id bigint, actor text, org bigint, ctl text, detail jsonb)');
 
 async function auditBatch(pool: Pool, items: QueryAudit[]): Promise<void[]> {
   const rowsIn = items.flatMap((a) => a.patientIds.map((id) => ({ id, actor: a.sender.username, org: a.sender.organizationId || null,
