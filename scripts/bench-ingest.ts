@@ -227,6 +227,10 @@ async function main() {
     let done = 0;
     const wal = async () => (await pool.query(`SELECT pg_current_wal_lsn() AS lsn, wal_fpi::bigint AS fpi, (SELECT num_timed + num_requested FROM pg_stat_checkpointer) AS checkpoints FROM pg_stat_wal`).catch(() => pool.query(`SELECT pg_current_wal_lsn() AS lsn, wal_fpi::bigint AS fpi, 0 AS checkpoints FROM pg_stat_wal`))).rows[0] as { lsn: string; fpi: string; checkpoints: string };
     const wal0 = await wal();
+    // Autovacuum and autoanalyze runs per table: they share the two cores with the run (their short-lived workers are
+    // not in the PostgreSQL CPU figure below).
+    const maintenance = async () => new Map((await pool.query<{ relname: string; n: string }>(`SELECT relname, autovacuum_count + autoanalyze_count AS n FROM pg_stat_user_tables`)).rows.map((r) => [r.relname, Number(r.n)]));
+    const maintenance0 = await maintenance();
     const cpu0 = process.cpuUsage();
     pgByProcess.clear();
     const pgCpu0 = postgresCpuSeconds(dataDir, process.env.BENCH_PGCPU ? pgByProcess : undefined);
@@ -263,7 +267,10 @@ async function main() {
     await close();
     const wal1 = await wal();
     const walBytes = Number((await pool.query(`SELECT pg_wal_lsn_diff($1, $2)::bigint AS b`, [wal1.lsn, wal0.lsn])).rows[0].b);
-    console.log(`WAL: ${(walBytes / timed / 1024).toFixed(1)} KiB per VXU, ${((Number(wal1.fpi) - Number(wal0.fpi)) / timed).toFixed(2)} full-page images per VXU, ${Number(wal1.checkpoints) - Number(wal0.checkpoints)} checkpoints during the run`);
+    await new Promise((r) => setTimeout(r, 600)); // statistics are flushed to shared memory every 0.5 s or so
+    const maintenance1 = await maintenance();
+    const maintained = [...maintenance1].filter(([t, n]) => n > (maintenance0.get(t) ?? 0)).map(([t, n]) => `${t} ${n - (maintenance0.get(t) ?? 0)}`);
+    console.log(`WAL: ${(walBytes / timed / 1024).toFixed(1)} KiB per VXU, ${((Number(wal1.fpi) - Number(wal0.fpi)) / timed).toFixed(2)} full-page images per VXU, ${Number(wal1.checkpoints) - Number(wal0.checkpoints)} checkpoints during the run; autovacuum/autoanalyze: ${maintained.join(', ') || 'none'}`);
     printTrace(timed);
     if (process.env.BENCH_TRACE) {
       // Whether the prepared statements run on cached generic plans or are planned again each time.
