@@ -149,7 +149,8 @@ function related(a: MatchPerson, b: MatchPerson): boolean {
 
 /** A null member after the first of an object (`,"key":null`): json_to_recordset reads a missing key as NULL too, and
  *  a dose's row is half nulls, which PostgreSQL would otherwise parse and look up column by column. It cannot match
- *  inside a JSON string, where every quote is escaped. */
+ *  inside a JSON string, where every quote is escaped. Nested objects (address, clinicians) come from canonical
+ *  records, which leave what is absent undefined (not written), never null, so what is stored in them is unchanged. */
 const NULL_MEMBER = /,"[A-Za-z_]+":null/g;
 
 const preparedStatements = new WeakMap<PoolClient, { n: number; uses: number }>();
