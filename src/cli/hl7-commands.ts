@@ -97,13 +97,12 @@ export function registerHl7Commands(program: Command): void {
         const ctx = await getRegistryContext(pool, config);
         const counts = { AA: 0, AE: 0, AR: 0 };
         let duplicates = 0;
-        const answers: string[] = [];
         const t0 = Date.now();
         const bar = new cliProgress.SingleBar({ format: 'importing [{bar}] {value}/{total} messages | AA {AA} AE {AE} AR {AR}', stream: process.stderr }, cliProgress.Presets.shades_classic);
         bar.start(messages.length, 0, counts);
         // Several messages in flight, so the registry stores them in batches (one commit for many) as it does for
         // concurrent senders; those about the same patient (PID-3's first identifier) still go one after another, in
-        // the file's order, so an update or delete (RXA-21) follows what it changes. answers[] keeps the file's order.
+        // the file's order, so an update or delete (RXA-21) follows what it changes. results[] keeps the file's order.
         const results = new Array<string>(messages.length);
         await importInOrder(messages, inFlight, async (m, i) => {
           const a = await handleHl7Message(ctx, m, sender, 'file');
@@ -112,9 +111,8 @@ export function registerHl7Commands(program: Command): void {
           results[i] = a.response;
           bar.increment(1, counts);
         });
-        if (o.acks) answers.push(...results);
         bar.stop();
-        if (o.acks) fs.writeFileSync(o.acks, answers.map((r) => r.replace(/\r?$/, '\r')).join('\n'));
+        if (o.acks) fs.writeFileSync(o.acks, results.map((r) => r.replace(/\r?$/, '\r')).join('\n'));
         const secs = (Date.now() - t0) / 1000;
         console.log(`imported ${messages.length} message${messages.length === 1 ? '' : 's'} from ${file} for ${sender.facilityCode} in ${secs.toFixed(1)} s: AA ${counts.AA}, AE ${counts.AE}, AR ${counts.AR}${duplicates ? ` (${duplicates} already received, answered as before)` : ''}`);
       });
