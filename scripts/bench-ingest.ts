@@ -21,7 +21,7 @@ import { createFacility, authenticateSender, type Sender } from '../src/registry
 import { handleHl7Message } from '../src/registry/hl7.ts';
 import { ingestBatchStats } from '../src/registry/ingest-batch.ts';
 import { FAMILY, rng } from './synthetic.ts';
-import { pct, postgresCpuSeconds, scratchDatabase, type ScratchDatabase } from './bench-support.ts';
+import { hostCpuLine, hostCpuTicks, pct, postgresCpuSeconds, scratchDatabase, type ScratchDatabase } from './bench-support.ts';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: number) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? Number(argv[i + 1]) : dflt; };
@@ -232,6 +232,7 @@ async function main() {
     const maintenance = async () => new Map((await pool.query<{ relname: string; n: string }>(`SELECT relname, autovacuum_count + autoanalyze_count AS n FROM pg_stat_user_tables`)).rows.map((r) => [r.relname, Number(r.n)]));
     const maintenance0 = await maintenance();
     const cpu0 = process.cpuUsage();
+    const host0 = hostCpuTicks();
     pgByProcess.clear();
     const pgCpu0 = postgresCpuSeconds(dataDir, process.env.BENCH_PGCPU ? pgByProcess : undefined);
     const profileFile = argv.includes('--cpu-profile') ? argv[argv.indexOf('--cpu-profile') + 1] : undefined;
@@ -258,6 +259,7 @@ async function main() {
     }));
     const seconds = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
+    const host1 = hostCpuTicks();
     if (inspector) { const { profile } = await inspector.post('Profiler.stop'); fs.writeFileSync(profileFile!, JSON.stringify(profile)); inspector.disconnect(); }
     const nodeCpuMs = (cpu.user + cpu.system) / 1000 / timed;
     const before = new Map(pgByProcess); pgByProcess.clear();
@@ -297,6 +299,7 @@ async function main() {
       // On a shared machine wall-clock rates depend on the neighbours; CPU per message does not (much).
       console.log(`CPU per VXU: registry (node) ${nodeCpuMs.toFixed(2)} ms (user ${(cpu.user / 1000 / timed).toFixed(2)}, system ${(cpu.system / 1000 / timed).toFixed(2)}) + PostgreSQL ${pgCpuMs.toFixed(2)} ms = ${(nodeCpuMs + pgCpuMs).toFixed(2)} ms; ${os.availableParallelism()} idle cores would allow ~${((os.availableParallelism() * 1000) / (nodeCpuMs + pgCpuMs)).toFixed(0)} VXU/s`);
     } else console.log(`CPU per VXU: registry (node) ${nodeCpuMs.toFixed(2)} ms (PostgreSQL not measured: external server)`);
+    console.log(hostCpuLine(host0, host1));
     if (ingestBatchStats.batches) console.log(`group commit: ${ingestBatchStats.batches} batches, ${(ingestBatchStats.messages / ingestBatchStats.batches).toFixed(1)} messages per batch (largest ${ingestBatchStats.largest}), ${(ingestBatchStats.candidates / ingestBatchStats.messages).toFixed(1)} candidates scored per message, ${ingestBatchStats.deferred} deferred to a later batch, ${ingestBatchStats.failed} batches failed`);
     console.log(`pipeline: ${timed} VXU in ${seconds.toFixed(1)} s = ${(timed / seconds).toFixed(0)} VXU/s; ACK latency p50 ${pct(latencies, 0.5).toFixed(1)} ms, p99 ${pct(latencies, 0.99).toFixed(1)} ms, max ${latencies[latencies.length - 1]!.toFixed(1)} ms (${SENDERS} senders${HTTP ? ', HTTP' : ''})`);
 

@@ -20,7 +20,7 @@ import { explainZ34Batch } from '../src/registry/hl7-query.ts';
 import { flushWriteBehind } from '../src/registry/write-behind.ts';
 import { processQbpText } from '../src/hl7v2/process.ts';
 import { FAMILY, rng } from './synthetic.ts';
-import { pct, postgresCpuSeconds, scratchDatabase, type ScratchDatabase } from './bench-support.ts';
+import { hostCpuLine, hostCpuTicks, pct, postgresCpuSeconds, scratchDatabase, type ScratchDatabase } from './bench-support.ts';
 
 const argv = process.argv.slice(2);
 const arg = (name: string, dflt: number) => { const i = argv.indexOf(`--${name}`); return i >= 0 ? Number(argv[i + 1]) : dflt; };
@@ -156,6 +156,15 @@ async function main() {
     const profileFile = argv.includes('--cpu-profile') ? argv[argv.indexOf('--cpu-profile') + 1] : undefined;
     const inspector = profileFile ? new Session() : undefined;
     if (inspector) { inspector.connect(); await inspector.post('Profiler.enable'); await inspector.post('Profiler.start'); }
+    // --alloc-profile FILE: where the timed queries allocate (sampled, including what the collector has freed since);
+    // with --alloc-survivors, only what outlived a young-generation collection (what makes scavenges long).
+    const allocFile = argv.includes('--alloc-profile') ? argv[argv.indexOf('--alloc-profile') + 1] : undefined;
+    const allocSession = allocFile ? new Session() : undefined;
+    if (allocSession) {
+      allocSession.connect();
+      await allocSession.post('HeapProfiler.enable');
+      await allocSession.post('HeapProfiler.startSampling', { samplingInterval: 8192, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: !argv.includes('--alloc-survivors') } as never);
+    }
     const latencies: number[] = [];
     const timeline: [number, number][] = []; // [completed at (ms into the run), latency]
     const byKind = new Map<string, number[]>();
@@ -166,6 +175,7 @@ async function main() {
     const maintenance = async () => new Map((await pool.query<{ relname: string; n: string }>(`SELECT relname, autovacuum_count + autoanalyze_count AS n FROM pg_stat_user_tables`)).rows.map((r) => [r.relname, Number(r.n)]));
     const maintenance0 = await maintenance();
     const cpu0 = process.cpuUsage();
+    const host0 = hostCpuTicks();
     const pg0 = postgresCpuSeconds(dataDir);
     const loopDelay = monitorEventLoopDelay({ resolution: 1 });
     loopDelay.enable();
@@ -194,7 +204,9 @@ async function main() {
     const seconds = (performance.now() - tq) / 1000;
     loopDelay.disable();
     if (inspector) { const { profile } = await inspector.post('Profiler.stop'); fs.writeFileSync(profileFile!, JSON.stringify(profile)); inspector.disconnect(); }
+    if (allocSession) { const { profile } = await allocSession.post('HeapProfiler.stopSampling'); fs.writeFileSync(allocFile!, JSON.stringify(profile)); allocSession.disconnect(); }
     const cpu = process.cpuUsage(cpu0);
+    const host1 = hostCpuTicks();
     const pg1 = postgresCpuSeconds(dataDir);
     latencies.sort((a, b) => a - b);
     // Each fifth of the run on its own: a latency tail that only one part has (warm-up, a stall) shows here.
@@ -218,6 +230,7 @@ async function main() {
     console.log(`by fifth of the run: ${byFifth}; ${(await checkpoints()) - checkpoints0} checkpoints, autovacuum/autoanalyze: ${maintained.join(', ') || 'none'} during the run`);
     // How long a ready answer or query can wait for the registry's one thread (a cause of the latency tail).
     console.log(`event-loop delay: p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms, max ${(loopDelay.max / 1e6).toFixed(1)} ms`);
+    console.log(hostCpuLine(host0, host1));
     console.log(`load after run: ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   } finally {
     await pool.end();

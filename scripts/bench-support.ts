@@ -84,3 +84,21 @@ export async function scratchDatabase(root: string, name: string, dbName: string
     },
   };
 }
+
+/** The machine's CPU time so far (Linux /proc/stat, in clock ticks): busy, idle and stolen (time the hypervisor ran
+ *  other guests while this one had work). Undefined elsewhere. */
+export function hostCpuTicks(): { busy: number; idle: number; steal: number } | undefined {
+  try {
+    const f = fs.readFileSync('/proc/stat', 'utf8').split('\n', 1)[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, idle, iowait, irq, softirq, steal] = f as [number, number, number, number, number, number, number, number];
+    return { busy: user + nice + system + irq + softirq, idle: idle + iowait, steal: steal ?? 0 };
+  } catch { return undefined; }
+}
+
+/** "host: busy 74%, idle 25%, stolen 1%" between two hostCpuTicks readings (shares of all cores' time). */
+export function hostCpuLine(a: ReturnType<typeof hostCpuTicks>, b: ReturnType<typeof hostCpuTicks>): string {
+  if (!a || !b) return 'host: CPU shares not available';
+  const busy = b.busy - a.busy, idle = b.idle - a.idle, steal = b.steal - a.steal, all = busy + idle + steal || 1;
+  const p = (x: number) => `${((100 * x) / all).toFixed(0)}%`;
+  return `host CPU during the run: busy ${p(busy)}, idle ${p(idle)}, stolen by the hypervisor ${p(steal)}`;
+}
