@@ -152,7 +152,8 @@ function traceQueries() {
   const orig = proto.query;
   proto.query = function (this: unknown, ...a: unknown[]) {
     const q = a[0] as string | { text?: string };
-    const text = (typeof q === 'string' ? q : q?.text ?? '').replace(/\s+/g, ' ').trim().slice(0, 60);
+    // A prepared statement's EXECUTE counted under its name without the generation (ingest_store_3 -> ingest_store).
+    const text = (typeof q === 'string' ? q : q?.text ?? '').replace(/\s+/g, ' ').trim().replace(/^(EXECUTE \w+?)(_\d+)?\(.*?(; COMMIT)?$/, '$1(...)$3').slice(0, 60);
     const t = performance.now();
     const r = orig.apply(this, a) as Promise<unknown> | undefined;
     if (r && typeof (r as Promise<unknown>).then === 'function') {
