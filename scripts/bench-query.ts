@@ -1,4 +1,4 @@
-// npm run bench:query [-- --patients 100000 --queries 20000 --warmup 5000 --clients 50]
+// npm run bench:query [-- --patients 100000 --queries 20000 --warmup 5000 --clients 50 --cpu-profile F --alloc-profile F [--alloc-survivors]]
 // QBP^Q11 Z34 (immunization history) latency, p50 and p99, at C concurrent clients over N stored patients, through the
 // registry's HL7 entry point (handleHl7Message, as every transport calls it). Patients are loaded fast with multi-row
 // INSERTs (patient, patient_identifier, patient_source_record, vaccination), not through the pipeline. Queries mix
