@@ -205,9 +205,8 @@ async function storeBatch(pool: Pool, batch: Queued[]): Promise<Queued[]> {
       EXECUTE ${candidatesStatement}(${textLiteral(candidateKeys(people))})`) as unknown as { rows: any[] }[]; // eslint-disable-line @typescript-eslint/no-explicit-any
     if (process.env.IIS_INGEST_EXPLAIN && !explained.candidates && ingestBatchStats.batches >= Number(process.env.IIS_INGEST_EXPLAIN)) {
       explained.candidates = true;
-      await client.query(`SET LOCAL plan_cache_mode = force_generic_plan`);
+      // The generic plan, as the batches run it (plan_cache_mode is set for the transaction).
       const { rows: plan } = await client.query(`EXPLAIN (ANALYZE, BUFFERS) EXECUTE ${candidatesStatement}(${textLiteral(candidateKeys(people))})`);
-      await client.query(`RESET plan_cache_mode`);
       console.log(plan.map((r) => r['QUERY PLAN']).join('\n'));
     }
     const pre = results[results.length - 2]!.rows[0] as { resends: { i: number; id: number; response: string | null; ack_code: string; patient_id: number | null }[]; submission_ids: string[]; patient_ids: string[]; source_ids: string[]; vaccination_ids: string[] };
@@ -255,8 +254,7 @@ async function storeBatch(pool: Pool, batch: Queued[]): Promise<Queued[]> {
     const rows = buildRows(items, onFile, ids.vac.map(Number));
     if (items.length && process.env.IIS_INGEST_EXPLAIN && !explained.store && ingestBatchStats.batches >= Number(process.env.IIS_INGEST_EXPLAIN)) {
       explained.store = true;
-      // The prepared statement's own plan (generic once the plan cache chose it), as the batches run it.
-      await client.query(`SET LOCAL plan_cache_mode = force_generic_plan`);
+      // The prepared statement's generic plan, as the batches run it.
       const { rows: plan } = await client.query(`EXPLAIN (ANALYZE, BUFFERS) EXECUTE ${storeStatement}(${(rows as string[]).map(textLiteral).join(',')})`);
       console.log(`batch of ${items.length}:\n` + plan.map((r) => r['QUERY PLAN']).join('\n'));
       await client.query('COMMIT');
