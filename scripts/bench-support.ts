@@ -95,7 +95,7 @@ export function hostCpuTicks(): { busy: number; idle: number; steal: number } | 
   } catch { return undefined; }
 }
 
-/** "host: busy 74%, idle 25%, stolen 1%" between two hostCpuTicks readings (shares of all cores' time). */
+/** "host CPU during the run: busy 74%, idle 25%, stolen by the hypervisor 1%" between two hostCpuTicks readings (shares of all cores' time). */
 export function hostCpuLine(a: ReturnType<typeof hostCpuTicks>, b: ReturnType<typeof hostCpuTicks>): string {
   if (!a || !b) return 'host: CPU shares not available';
   const busy = b.busy - a.busy, idle = b.idle - a.idle, steal = b.steal - a.steal, all = busy + idle + steal || 1;
