@@ -12,7 +12,7 @@
 // a failed batch) goes through the one-message path, message by message, so one bad message never fails others.
 import type { Pool, PoolClient } from 'pg';
 import type { CanonicalSubmission, ObservationRecord, VaccinationRecord, MatchDecision } from '../pipeline/canonical.ts';
-import { candidatesBatchSql, candidateKeys, candidatesFromBatchRows, birthDateVariants, type Candidate } from '../matching/candidates.ts';
+import { candidatesBatchSql, candidateKeys, candidatesFromBatchRows, birthDateVariants, DOSE_ON_FILE_COLUMNS, type Candidate } from '../matching/candidates.ts';
 import { decideMatch } from '../matching/matcher.ts';
 import { personFromRecord, scorePair, type MatchPerson } from '../matching/score.ts';
 import { consolidateDoses, DEFAULT_DEDUP_OPTIONS, type DoseForDedup } from '../matching/dedup.ts';
@@ -161,6 +161,13 @@ const jsonLiteral = (v: unknown) => textLiteral(JSON.stringify(v));
 let prepareSeq = 0;
 const REPREPARE_AFTER = 256;
 
+/** A dose on file as the candidate statement sends it (an array of DOSE_ON_FILE_COLUMNS) as an object. */
+function doseOnFile(a: unknown[]): ExistingDose {
+  const d: Record<string, unknown> = {};
+  DOSE_ON_FILE_COLUMNS.forEach((c, i) => { d[c] = a[i]; });
+  return d as unknown as ExistingDose;
+}
+
 interface ExistingDose { id: number; patient_id: number; organization_id: number | null; sender_vaccination_id: string | null; administered_date: string;
   cvx: string | null; ndc: string | null; lot_number: string | null; historical: boolean; deleted: boolean; completion_status: string | null; consolidated_into: number | null }
 
@@ -245,7 +252,7 @@ async function storeBatch(pool: Pool, batch: Queued[]): Promise<Queued[]> {
     // Doses on file of the matched patients (earlier doses of the same sender by ORC-3, and de-duplication): read with
     // the candidates, after the locks.
     const onFile = new Map<number, ExistingDose[]>();
-    for (const r of results[results.length - 1]!.rows) if (r.doses) onFile.set(r.id, r.doses);
+    for (const r of results[results.length - 1]!.rows) if (r.doses) onFile.set(r.id, (r.doses as unknown[][]).map(doseOnFile));
     // The scorer matches only a candidate born on the record's birth date (its safety rule), and those are the ones
     // whose doses were read. Should that rule change, a match without them fails the batch, which then goes message
     // by message (the one-message path reads the doses of whatever it matches).
