@@ -352,8 +352,22 @@ export class Er7Builder {
 
 /** HL7 DTM/TS ('YYYY[MM[DD[HHMM[SS[.S+]]]]][+/-ZZZZ]') to ISO date 'YYYY-MM-DD'. Returns undefined when absent;
  * { error } when present but not a valid full date (partial dates are reported as errors too: IIS need days). */
-export function hl7Date(v: string): { date?: string; error?: string; partial?: boolean } {
-  if (!v) return {};
+export function hl7Date(v: string): Readonly<{ date?: string; error?: string; partial?: boolean }> {
+  if (!v) return NO_DATE;
+  // A message has dozens of dates (birth, doses, VIS, expirations), and they repeat across messages: each read is
+  // remembered (the match and its strings were 6% of what ingest allocated), up to a bound.
+  let r = readDates.get(v);
+  if (!r) {
+    r = readDate(v);
+    if (readDates.size >= 20_000) readDates.clear();
+    readDates.set(v, r);
+  }
+  return r;
+}
+const NO_DATE = Object.freeze({});
+const readDates = new Map<string, Readonly<{ date?: string; error?: string; partial?: boolean }>>();
+
+function readDate(v: string): { date?: string; error?: string; partial?: boolean } {
   const m = /^(\d{4})(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\d{2})?(\.\d{1,4})?([+-]\d{4})?$/.exec(v.trim());
   if (!m) return { error: `'${v}' is not an HL7 date (YYYYMMDD[HHMM[SS]][+/-ZZZZ])` };
   const [, y, mo, da, hh, mi, ss] = m;

@@ -8,7 +8,7 @@ import { loadConfig } from '../config.ts';
 import { getRegistryContext, type RegistryContext } from './context.ts';
 import { createFacility, authenticateSender, type Sender } from './senders.ts';
 import { handleHl7Message, type Hl7Answer } from './hl7.ts';
-import { ingestBatchStats } from './ingest-batch.ts';
+import { ingestBatchStats, textLiteral } from './ingest-batch.ts';
 
 interface Dose { id: string; date: string; cvx: string; lot?: string; hist?: boolean; status?: string; action?: string; immunity?: string }
 interface Msg { ctl: string; facility: 0 | 1; mrn: string; family: string; given: string; dob: string; sex: string; mother: string; street: string; doses: Dose[]; immunity?: string }
@@ -136,4 +136,10 @@ test('the batch path stores exactly what the one-message path stores', async () 
   assert.ok(a.vaccination!.some((r) => JSON.parse(r).consolidated_into), 'doses consolidated');
   assert.ok(a.refusal!.length >= 1 && a.observation!.length >= 2, 'refusals and observations');
   assert.equal(answers[0]!.filter((x) => x.duplicate).length, 2, 'two resends');
+});
+
+test('the batch literal carries any string unchanged (dollar quotes, backslashes, quotes, a tag inside)', async () => {
+  const strings = ['', "it's", 'a\\b\\\\c', '$j$', 'ends with $j', '$j$ and $j1$', '$', 'x$$y', '{"raw":"MSH|^~\\\\&|\\r"}', "E'\\''"];
+  const { rows } = await batched.pool.query(`SELECT ${strings.map((s, i) => `${textLiteral(s)} AS s${i}`).join(', ')}`);
+  assert.deepEqual(strings.map((_, i) => rows[0][`s${i}`]), strings);
 });
