@@ -359,6 +359,7 @@ export function hl7Date(v: string): Readonly<{ date?: string; error?: string; pa
   let r = readDates.get(v);
   if (!r) {
     r = readDate(v);
+    if (v.length > 32) return r; // no date is this long: not worth (or safe) keeping a sender's long text
     if (readDates.size >= 20_000) readDates.clear();
     readDates.set(v, r);
   }
