@@ -235,14 +235,14 @@ export async function loadCandidates(db: Queryable, patientIds: number[]): Promi
 export function candidateFromRow(r: any): Candidate {
   {
     // Source records as objects (the Z34 look-up's) or as [name, aliases, guardians] (CANDIDATE_SOURCES_SQL); identifiers
-    // as objects or as [value, authority, type] (CANDIDATE_COLUMNS).
-    const sources = (r.sources as (Partial<PatientRecord> | [PatientRecord['name'], PatientRecord['aliases'], PatientRecord['guardians']])[])
-      .map((s) => (Array.isArray(s) ? { name: s[0], aliases: s[1], guardians: s[2] } : s));
-    const identifiers = (r.identifiers as (MatchIdentifier | [string, string, string])[])
-      .map((i) => (Array.isArray(i) ? { value: i[0], authority: i[1], type: i[2] } : i));
+    // as objects or as [value, authority, type] (CANDIDATE_COLUMNS). Objects are read as they are, not copied.
+    const ids = r.identifiers as MatchIdentifier[] | [string, string, string][];
+    const identifiers = ids.length && Array.isArray(ids[0])
+      ? (ids as [string, string, string][]).map((i) => ({ value: i[0], authority: i[1], type: i[2] })) : ids as MatchIdentifier[];
     const aliases: { given?: string; family?: string }[] = [];
     const guardians: { given?: string; family?: string }[] = [];
-    for (const s of sources) {
+    for (const x of r.sources as (Partial<PatientRecord> | [PatientRecord['name'], PatientRecord['aliases'], PatientRecord['guardians']])[]) {
+      const s: Partial<PatientRecord> = Array.isArray(x) ? { name: x[0], aliases: x[1], guardians: x[2] } : x;
       for (const a of s.aliases ?? []) aliases.push({ given: a.given, family: a.family });
       // Earlier names the same person was reported under count as aliases too.
       if (s.name && (s.name.family !== r.family_name || s.name.given !== r.given_name)) aliases.push({ given: s.name.given, family: s.name.family });
